@@ -1,0 +1,31 @@
+# movesql: the two set-up commands of the README, and what they need.
+SWIFT ?= swift
+DEB_PACKAGES := liblz4-dev libzstd-dev libsnappy-dev zlib1g-dev python3
+DEMO_DIR := .build/demo
+
+.PHONY: demo test deps build bench
+
+## Installs the Debian packages the build links against, when any is missing.
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release --product movesql
+
+## The main job for now: write the project's demo SSTables and dump them as JSON rows.
+demo: build
+	python3 scripts/make_demo_sstables.py $(DEMO_DIR)
+	.build/release/movesql sstable describe $(DEMO_DIR)/nb-1-big-Data.db
+	.build/release/movesql sstable dump --schema $(DEMO_DIR)/schema.cql --reference-time 2026-01-01T00:00:00Z $(DEMO_DIR)
+
+## The tests: unit tests and the ../shared fixtures (skipped, saying so, when ../shared is absent outside CI).
+test: deps
+	$(SWIFT) test
+
+bench: deps
+	cd Benchmarks && $(SWIFT) package benchmark

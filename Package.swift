@@ -1,0 +1,37 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "movesql",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "movesql", targets: ["movesql"]),
+        .library(name: "Cassandra", targets: ["Cassandra"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CLZ4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CZstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CSnappy", providers: [.apt(["libsnappy-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(
+            name: "Cassandra",
+            dependencies: ["CLZ4", "CZstd", "CSnappy", "CZlib"]
+        ),
+        .executableTarget(
+            name: "movesql",
+            dependencies: [
+                "Cassandra",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "CassandraTests",
+            dependencies: ["Cassandra"]
+        ),
+    ]
+)

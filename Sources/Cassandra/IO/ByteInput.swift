@@ -1,0 +1,210 @@
+/// A big-endian reader over the logical bytes of a file, pulling blocks from a `BlockSource`
+/// as it goes, so that a file of any size is read with one block (plus the tail of the last)
+/// in memory. Every read that runs past the end throws `.truncated` naming the offset.
+///
+/// This is the one binary reader of the Cassandra layer: components held whole use it over an
+/// `InMemoryBlockSource`.
+public final class ByteInput {
+    public let source: BlockSource
+    @usableFromInline var buffer: [UInt8] = []
+    @usableFromInline var pos: Int = 0
+    /// Logical offset of `buffer[0]`.
+    @usableFromInline var bufferStart: Int64 = 0
+    /// The next block to load.
+    @usableFromInline var nextBlock: Int = 0
+    private var scratch: [UInt8] = []
+
+    public init(source: BlockSource) {
+        self.source = source
+    }
+
+    public convenience init(path: String, bytes: [UInt8]) {
+        self.init(source: InMemoryBlockSource(path: path, bytes: bytes))
+    }
+
+    /// The logical offset of the next byte to be read.
+    @inlinable public var position: Int64 { bufferStart + Int64(pos) }
+    public var length: Int64 { source.length }
+    public var isAtEnd: Bool { position >= source.length }
+    public var path: String { source.path }
+
+    /// Moves to a logical offset.
+    public func seek(to offset: Int64) throws {
+        guard offset >= 0, offset <= source.length else {
+            throw error(.corrupt, at: offset, "seek to \(offset) outside the file's \(source.length) bytes")
+        }
+        if offset >= bufferStart && offset <= bufferStart + Int64(buffer.count) {
+            pos = Int(offset - bufferStart)
+            return
+        }
+        let block = Int(offset / Int64(source.blockSize))
+        buffer.removeAll(keepingCapacity: true)
+        bufferStart = Int64(block) * Int64(source.blockSize)
+        nextBlock = block
+        pos = 0
+        try fill(Int(offset - bufferStart))
+        pos = Int(offset - bufferStart)
+    }
+
+    /// Makes at least `n` bytes available from `pos`.
+    @inlinable @inline(__always)
+    public func require(_ n: Int) throws {
+        if buffer.count - pos < n { try fill(n) }
+    }
+
+    @usableFromInline
+    func fill(_ n: Int) throws {
+        // Drop consumed bytes, then append blocks until n are available.
+        if pos > 0 {
+            buffer.removeSubrange(0..<pos)
+            bufferStart += Int64(pos)
+            pos = 0
+        }
+        while buffer.count < n {
+            let blockOffset = Int64(nextBlock) * Int64(source.blockSize)
+            if blockOffset >= source.length {
+                throw error(.truncated, at: bufferStart + Int64(buffer.count),
+                            "needed \(n - buffer.count) more bytes past the end of the data (\(source.length) bytes)")
+            }
+            try source.readBlock(nextBlock, into: &scratch)
+            nextBlock += 1
+            if buffer.isEmpty {
+                swap(&buffer, &scratch)
+            } else {
+                buffer.append(contentsOf: scratch)
+            }
+        }
+    }
+
+    public func error(_ kind: SSTableError.Kind, at offset: Int64? = nil, _ message: String) -> SSTableError {
+        let base = (source as? InMemoryBlockSource)?.fileOffset ?? 0
+        return SSTableError(kind, file: source.path, offset: (offset ?? position) + base,
+                     uncompressed: source is CompressedBlockSource, message)
+    }
+
+    // MARK: fixed-width
+
+    @inlinable public func readUInt8() throws -> UInt8 {
+        try require(1)
+        let v = buffer[pos]
+        pos += 1
+        return v
+    }
+
+    @inlinable public func peekUInt8() throws -> UInt8 {
+        try require(1)
+        return buffer[pos]
+    }
+
+    @inlinable public func readBool() throws -> Bool { try readUInt8() != 0 }
+
+    @inlinable public func readUInt16() throws -> UInt16 {
+        try require(2)
+        let v = UInt16(buffer[pos]) << 8 | UInt16(buffer[pos + 1])
+        pos += 2
+        return v
+    }
+
+    @inlinable public func readInt16() throws -> Int16 { Int16(bitPattern: try readUInt16()) }
+
+    @inlinable public func readUInt32() throws -> UInt32 {
+        try require(4)
+        var v: UInt32 = 0
+        for i in 0..<4 { v = v << 8 | UInt32(buffer[pos + i]) }
+        pos += 4
+        return v
+    }
+
+    @inlinable public func readInt32() throws -> Int32 { Int32(bitPattern: try readUInt32()) }
+
+    @inlinable public func readUInt64() throws -> UInt64 {
+        try require(8)
+        var v: UInt64 = 0
+        for i in 0..<8 { v = v << 8 | UInt64(buffer[pos + i]) }
+        pos += 8
+        return v
+    }
+
+    @inlinable public func readInt64() throws -> Int64 { Int64(bitPattern: try readUInt64()) }
+
+    public func readDouble() throws -> Double { Double(bitPattern: try readUInt64()) }
+
+    /// Little-endian 32-bit, as Summary.db stores its offsets (native order of the writer).
+    public func readUInt32LE() throws -> UInt32 { try readUInt32().byteSwapped }
+    public func readInt64LE() throws -> Int64 { Int64(bitPattern: try readUInt64().byteSwapped) }
+
+    // MARK: variable-length
+
+    /// Cassandra's unsigned vint (`VIntCoding`): the count of leading one bits of the first
+    /// byte is the count of bytes that follow, big-endian.
+    @inlinable public func readUnsignedVInt() throws -> UInt64 {
+        try require(1)
+        let first = buffer[pos]
+        if first & 0x80 == 0 {
+            pos += 1
+            return UInt64(first)
+        }
+        let extra = (~first).leadingZeroBitCount
+        try require(1 + extra)
+        var v = UInt64(first & (extra >= 7 ? 0 : (0xFF >> UInt8(extra + 1))))
+        for i in 1...extra { v = v << 8 | UInt64(buffer[pos + i]) }
+        pos += 1 + extra
+        return v
+    }
+
+    /// Zig-zag signed vint.
+    @inlinable public func readVInt() throws -> Int64 {
+        let n = try readUnsignedVInt()
+        return Int64(bitPattern: (n >> 1) ^ (0 &- (n & 1)))
+    }
+
+    /// An unsigned vint that must fit a non-negative Int (a length or a count).
+    @inlinable public func readLength(_ what: @autoclosure () -> String, max: Int = Int(Int32.max)) throws -> Int {
+        let at = position
+        let v = try readUnsignedVInt()
+        guard v <= UInt64(max) else {
+            throw error(.corrupt, at: at, "impossible \(what()) \(v)")
+        }
+        return Int(v)
+    }
+
+    public func readBytes(_ n: Int) throws -> [UInt8] {
+        guard n >= 0 else { throw error(.corrupt, "negative length \(n)") }
+        try require(n)
+        let v = Array(buffer[pos..<(pos + n)])
+        pos += n
+        return v
+    }
+
+    public func skip(_ n: Int) throws {
+        guard n >= 0 else { throw error(.corrupt, "negative length \(n)") }
+        if buffer.count - pos >= n {
+            pos += n
+        } else {
+            try seek(to: position + Int64(n))
+        }
+    }
+
+    /// `writeWithShortLength`: unsigned 16-bit length, then bytes.
+    public func readShortLengthBytes() throws -> [UInt8] {
+        try readBytes(Int(try readUInt16()))
+    }
+
+    /// `writeWithVIntLength`.
+    public func readVIntLengthBytes() throws -> [UInt8] {
+        try readBytes(try readLength("length"))
+    }
+
+    /// Java's `writeUTF`: 16-bit length, then modified UTF-8 (plain UTF-8 for our strings).
+    public func readUTF() throws -> String {
+        String(decoding: try readShortLengthBytes(), as: UTF8.self)
+    }
+}
+
+extension ByteInput {
+    /// The byte `ahead` positions past the next one, without consuming anything.
+    public func peekUInt8(ahead: Int) throws -> UInt8 {
+        try require(ahead + 1)
+        return buffer[pos + ahead]
+    }
+}

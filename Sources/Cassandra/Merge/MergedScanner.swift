@@ -1,0 +1,197 @@
+/// Merges the SSTables of one table into the table's live content, streaming: partitions in
+/// token order, rows in clustering order, each row reconciled across every file that holds a
+/// version of it, then shadowed by the partition, range and row deletions over it and by
+/// TTL expiry at the reference time. Memory is one row per file, however wide a partition.
+///
+/// Written over `SSTableScanner`s of any origin: the files of one node or of several replicas.
+public final class MergedScanner {
+    public let layout: TableLayout
+    /// Reference time in seconds since the epoch; nil keeps expiring data live.
+    public let now: Int64?
+    private let sources: [Source]
+    private var active: [Int] = []
+    private var started = false
+    private var partitionDeletion = DeletionTime.live
+
+    final class Source {
+        let scanner: SSTableScanner
+        var header: PartitionHeader?
+        var peek: Unfiltered?
+        /// The range deletion this file has open at the current position.
+        var openDeletion: DeletionTime?
+        init(_ s: SSTableScanner) { scanner = s }
+    }
+
+    /// A merged partition's header: key, token, the deletion over all of it and its static row.
+    public struct Partition {
+        public var key: [UInt8]
+        public var token: Token
+        public var deletion: DeletionTime
+        /// The static row with only live cells, or nil when none is live.
+        public var staticRow: Row?
+    }
+
+    public init(scanners: [SSTableScanner], layout: TableLayout, now: Int64?) {
+        self.sources = scanners.map(Source.init)
+        self.layout = layout
+        self.now = now
+    }
+
+    public func nextPartition() throws -> Partition? {
+        if !started {
+            started = true
+            for s in sources { s.header = try s.scanner.nextPartition() }
+        } else {
+            for i in active { sources[i].header = try sources[i].scanner.nextPartition() }
+        }
+        active.removeAll(keepingCapacity: true)
+        var best: PartitionHeader?
+        for (i, s) in sources.enumerated() {
+            guard let h = s.header else { continue }
+            if let b = best {
+                if partitionPrecedes(h.token, h.key, b.token, b.key) {
+                    best = h
+                    active = [i]
+                } else if h.token == b.token && h.key == b.key {
+                    active.append(i)
+                }
+            } else {
+                best = h
+                active = [i]
+            }
+        }
+        guard let best else { return nil }
+        var deletion = DeletionTime.live
+        var statics: [Row] = []
+        for i in active {
+            let s = sources[i]
+            deletion = .max(deletion, s.header!.deletion)
+            if let st = s.scanner.staticRow { statics.append(st) }
+            s.openDeletion = nil
+            s.peek = try s.scanner.nextUnfiltered()
+        }
+        partitionDeletion = deletion
+        var staticRow: Row?
+        if !statics.isEmpty {
+            staticRow = resolve(merge(statics), over: deletion)
+        }
+        return Partition(key: best.key, token: best.token, deletion: deletion, staticRow: staticRow)
+    }
+
+    /// The next live row of the current partition (with only its live cells), or nil.
+    public func nextRow() throws -> Row? {
+        let cmp = layout.comparator
+        while true {
+            var minIndex = -1
+            for i in active {
+                guard let u = sources[i].peek else { continue }
+                if minIndex < 0 || compare(u, sources[minIndex].peek!, cmp) < 0 { minIndex = i }
+            }
+            if minIndex < 0 { return nil }
+            let first = sources[minIndex].peek!
+            if case .marker = first {
+                for i in active {
+                    let s = sources[i]
+                    guard let u = s.peek, case .marker(let m) = u, compare(u, first, cmp) == 0 else { continue }
+                    s.openDeletion = m.openDeletion
+                    s.peek = try s.scanner.nextUnfiltered()
+                }
+                continue
+            }
+            var versions: [Row] = []
+            var rangeDeletion = DeletionTime.live
+            for i in active {
+                let s = sources[i]
+                if let d = s.openDeletion { rangeDeletion = .max(rangeDeletion, d) }
+                guard let u = s.peek, case .row(let r) = u, compare(u, first, cmp) == 0 else { continue }
+                versions.append(r)
+                s.peek = try s.scanner.nextUnfiltered()
+            }
+            let merged = versions.count == 1 ? versions[0] : merge(versions)
+            if let live = resolve(merged, over: .max(partitionDeletion, rangeDeletion)) { return live }
+        }
+    }
+
+    private func compare(_ a: Unfiltered, _ b: Unfiltered, _ cmp: ClusteringComparator) -> Int {
+        func pos(_ u: Unfiltered) -> (ClusteringValues, BoundKind) {
+            switch u {
+            case .row(let r): return (r.clustering, .clustering)
+            case .marker(let m): return (m.clustering, m.kind)
+            }
+        }
+        let (ac, ak) = pos(a), (bc, bk) = pos(b)
+        return cmp.compare(ac, ak, bc, bk)
+    }
+
+    /// Reconciles versions of one row from several files.
+    func merge(_ rows: [Row]) -> Row {
+        var result = rows[0]
+        for r in rows.dropFirst() {
+            if r.liveness.supersedes(result.liveness, now: now) { result.liveness = r.liveness }
+            result.deletion = .max(result.deletion, r.deletion)
+            for (c, d) in r.complexDeletions {
+                if let j = result.complexDeletions.firstIndex(where: { $0.column == c }) {
+                    result.complexDeletions[j].deletion = .max(result.complexDeletions[j].deletion, d)
+                } else {
+                    result.complexDeletions.append((c, d))
+                }
+            }
+            result.cells = mergeCells(result.cells, r.cells)
+        }
+        return result
+    }
+
+    /// Merges two cell lists sorted by (column, path).
+    func mergeCells(_ a: [Cell], _ b: [Cell]) -> [Cell] {
+        var out: [Cell] = []
+        out.reserveCapacity(a.count + b.count)
+        var i = 0, j = 0
+        while i < a.count || j < b.count {
+            if j >= b.count { out.append(a[i]); i += 1; continue }
+            if i >= a.count { out.append(b[j]); j += 1; continue }
+            let c = compareCells(a[i], b[j])
+            if c < 0 { out.append(a[i]); i += 1 } else if c > 0 { out.append(b[j]); j += 1 } else {
+                out.append(Reconcile.cell(a[i], b[j], isCounter: layout.cellColumns[a[i].column].type.isCounter, now: now))
+                i += 1
+                j += 1
+            }
+        }
+        return out
+    }
+
+    func compareCells(_ a: Cell, _ b: Cell) -> Int {
+        if a.column != b.column { return a.column < b.column ? -1 : 1 }
+        guard let pa = a.path, let pb = b.path else { return 0 }
+        return ValueComparator.compare(pa, pb, as: layout.cellColumns[a.column].type.cellPathType)
+    }
+
+    /// Applies the deletions over a row and expiry; nil if nothing of it is live.
+    func resolve(_ row: Row, over outer: DeletionTime) -> Row? {
+        let deletion = DeletionTime.max(outer, row.deletion)
+        var r = row
+        if deletion.deletes(r.liveness.timestamp) || !r.liveness.isLive(now: now) { r.liveness = .empty }
+        r.cells.removeAll { cell in
+            if deletion.deletes(cell.timestamp) || !cell.isLive(now: now) { return true }
+            if cell.path != nil, let cd = row.complexDeletions.first(where: { $0.column == cell.column }) {
+                return cd.deletion.deletes(cell.timestamp)
+            }
+            return false
+        }
+        r.deletion = .live
+        r.complexDeletions = []
+        if r.liveness.isEmpty && r.cells.isEmpty { return nil }
+        return r
+    }
+}
+
+extension CQLType {
+    /// The type that orders the cells of a multi-cell column by their paths.
+    var cellPathType: CQLType {
+        switch base {
+        case .list: return .timeuuid
+        case .set(let e, _): return e
+        case .map(let k, _, _): return k
+        default: return .blob // UDT field indices: big-endian shorts
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+
+/// Where the shared fixtures are: `MOVESQL_SHARED`, else `../shared` beside the checkout.
+/// In CI (CI=true) they must exist; elsewhere tests that need them are skipped, saying so.
+enum Fixtures {
+    static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static var shared: URL? {
+        let env = ProcessInfo.processInfo.environment
+        let url = env["MOVESQL_SHARED"].map { URL(fileURLWithPath: $0) }
+            ?? repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared")
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.appendingPathComponent("fixtures/sstables").path, isDirectory: &isDir), isDir.boolValue {
+            return url
+        }
+        return nil
+    }
+
+    static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+
+    /// The SSTable fixture folders (each holds an expected.json), relative to fixtures/sstables.
+    static var sstableTables: [String] {
+        guard let root = shared?.appendingPathComponent("fixtures/sstables") else {
+            if isCI { return ["<missing ../shared: CI must have it>"] }
+            print("note: ../shared/fixtures not found; fixture tests skipped (set MOVESQL_SHARED to run them)")
+            return []
+        }
+        let e = FileManager.default.enumerator(atPath: root.path)
+        var found: [String] = []
+        while let p = e?.nextObject() as? String {
+            if p.hasSuffix("/expected.json") { found.append(String(p.dropLast("/expected.json".count))) }
+        }
+        return found.sorted()
+    }
+
+    static func sstableFolder(_ name: String) throws -> URL {
+        guard let s = shared else {
+            throw FixtureError("../shared/fixtures is missing (CI=\(isCI)); cannot read \(name)")
+        }
+        return s.appendingPathComponent("fixtures/sstables").appendingPathComponent(name)
+    }
+
+    static func expected(_ name: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: try sstableFolder(name).appendingPathComponent("expected.json"))
+        guard let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw FixtureError("\(name)/expected.json is not an object")
+        }
+        return obj
+    }
+
+    /// Rows of an expected.json, expanded by the Python helper when given as a generator.
+    static func expectedRows(_ name: String) throws -> (rows: [[Any]]?, ordered: Bool) {
+        let script = repositoryRoot.appendingPathComponent("Tests/CassandraTests/Support/expand_rows.py")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", script.path, try sstableFolder(name).appendingPathComponent("expected.json").path]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0, let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw FixtureError("expand_rows.py failed for \(name)")
+        }
+        return (obj["rows"] as? [[Any]], obj["ordered"] as? Bool ?? false)
+    }
+}
+
+struct FixtureError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
