@@ -116,3 +116,55 @@ public struct UserTypeDefinition: Sendable, Hashable {
         self.fieldTypes = fieldTypes
     }
 }
+
+extension CQLType {
+    /// The marshal class string Cassandra writes in serialization headers, e.g.
+    /// `org.apache.cassandra.db.marshal.FrozenType(org.apache.cassandra.db.marshal.ListType(...))`.
+    public var marshalName: String { marshal(insideFrozen: false) }
+
+    private func marshal(insideFrozen: Bool) -> String {
+        let p = "org.apache.cassandra.db.marshal."
+        func frozenWrap(_ s: String, _ frozen: Bool) -> String {
+            frozen && !insideFrozen ? p + "FrozenType(" + s + ")" : s
+        }
+        switch self {
+        case .ascii: return p + "AsciiType"
+        case .text: return p + "UTF8Type"
+        case .blob: return p + "BytesType"
+        case .boolean: return p + "BooleanType"
+        case .tinyint: return p + "ByteType"
+        case .smallint: return p + "ShortType"
+        case .int: return p + "Int32Type"
+        case .bigint: return p + "LongType"
+        case .varint: return p + "IntegerType"
+        case .decimal: return p + "DecimalType"
+        case .float: return p + "FloatType"
+        case .double: return p + "DoubleType"
+        case .counter: return p + "CounterColumnType"
+        case .uuid: return p + "UUIDType"
+        case .timeuuid: return p + "TimeUUIDType"
+        case .timestamp: return p + "TimestampType"
+        case .date: return p + "SimpleDateType"
+        case .time: return p + "TimeType"
+        case .duration: return p + "DurationType"
+        case .inet: return p + "InetAddressType"
+        case .empty: return p + "EmptyType"
+        case .list(let e, let f):
+            return frozenWrap(p + "ListType(" + e.marshal(insideFrozen: f || insideFrozen) + ")", f)
+        case .set(let e, let f):
+            return frozenWrap(p + "SetType(" + e.marshal(insideFrozen: f || insideFrozen) + ")", f)
+        case .map(let k, let v, let f):
+            return frozenWrap(p + "MapType(" + k.marshal(insideFrozen: f || insideFrozen) + "," + v.marshal(insideFrozen: f || insideFrozen) + ")", f)
+        case .tuple(let ts):
+            return p + "TupleType(" + ts.map { $0.marshal(insideFrozen: true) }.joined(separator: ",") + ")"
+        case .udt(let d, let f):
+            let fields = zip(d.fieldNames, d.fieldTypes).map { ValueJSON.hexString(Array($0.utf8)) + ":" + $1.marshal(insideFrozen: true) }
+            let body = ([d.keyspace, ValueJSON.hexString(Array(d.name.utf8))] + fields).joined(separator: ",")
+            return frozenWrap(p + "UserType(" + body + ")", f)
+        case .vector(let e, let n): return p + "VectorType(" + e.marshal(insideFrozen: true) + "," + String(n) + ")"
+        case .reversed(let t): return p + "ReversedType(" + t.marshal(insideFrozen: insideFrozen) + ")"
+        case .composite(let ts): return p + "CompositeType(" + ts.map { $0.marshal(insideFrozen: insideFrozen) }.joined(separator: ",") + ")"
+        case .custom(let c): return c
+        }
+    }
+}
