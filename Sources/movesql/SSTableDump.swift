@@ -1,5 +1,6 @@
 import ArgumentParser
 import Cassandra
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -34,26 +35,48 @@ struct SSTableDump: ParsableCommand {
     @Option(name: .customLong("schema"), help: "A .cql file with the table's CREATE TABLE (and CREATE TYPE) statements.")
     var schemaFile: String?
 
+    @Option(name: .customLong("key"), help: ArgumentHelp(
+        "Read only this partition (found through Summary.db and Index.db). Repeat for each column of a composite key.",
+        valueName: "VALUE"))
+    var keyValues: [String] = []
+
+    @Option(name: .customLong("token-range"), help: ArgumentHelp(
+        "Read only partitions with START < token <= END, as Cassandra's ranges (either side may be empty).",
+        valueName: "START,END"))
+    var tokenRange: String?
+
     @Argument(help: "A folder of SSTables of one table, or one SSTable component file.")
     var path: String
 
     func validate() throws {
         if rowsMode && cellsMode { throw ValidationError("--rows and --cells exclude each other") }
         if noExpiry && referenceTime != nil { throw ValidationError("--no-expiry and --reference-time exclude each other") }
+        if !keyValues.isEmpty && tokenRange != nil { throw ValidationError("--key and --token-range exclude each other") }
+        if let r = tokenRange, r.split(separator: ",", omittingEmptySubsequences: false).count != 2 {
+            throw ValidationError("--token-range takes START,END (e.g. -100,2000 or ,0)")
+        }
     }
 
     func run() throws {
         try runReporting {
             let schema = try schemaFile.map { try loadSchema(path: $0) }
             let reader = try TableReader(path: path, schema: schema)
+            var filter = PartitionFilter.all
+            if !keyValues.isEmpty {
+                filter = .key(try reader.partitionKey(literals: keyValues))
+            } else if let r = tokenRange {
+                let sides = r.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: .whitespaces) }
+                filter = .tokenRange(after: sides[0].isEmpty ? nil : try reader.token(literal: sides[0]),
+                                     upTo: sides[1].isEmpty ? nil : try reader.token(literal: sides[1]))
+            }
             var out = OutputBuffer()
             if cellsMode {
-                for scanner in try reader.scanners() {
+                for scanner in try reader.scanners(filter: filter) {
                     try CellDump.write(scanner) { out.write($0) }
                 }
             } else {
                 let now: Int64? = noExpiry ? nil : try referenceTime.map(parseReferenceTime) ?? Int64(time(nil))
-                let rows = try reader.rows(now: now)
+                let rows = try reader.rows(now: now, filter: filter)
                 let names = rows.columnNames
                 while let row = try rows.next() {
                     var line = "{"

@@ -53,14 +53,54 @@ public final class TableReader {
         return schema
     }
 
-    /// A scanner per file.
-    public func scanners() throws -> [SSTableScanner] {
-        try sstables.map { try SSTableScanner(sstable: $0, layout: layout) }
+    /// A scanner per file, of the partitions `filter` selects.
+    public func scanners(filter: PartitionFilter = .all) throws -> [SSTableScanner] {
+        try sstables.map { try SSTableScanner(sstable: $0, layout: layout, filter: filter) }
     }
 
-    /// The merged live rows.
-    public func rows(now: Int64?) throws -> LiveRowStream {
-        LiveRowStream(merged: MergedScanner(scanners: try scanners(), layout: layout, now: now), layout: layout)
+    /// The merged live rows of the partitions `filter` selects.
+    public func rows(now: Int64?, filter: PartitionFilter = .all) throws -> LiveRowStream {
+        LiveRowStream(merged: MergedScanner(scanners: try scanners(filter: filter), layout: layout, now: now), layout: layout)
+    }
+
+    /// The serialized partition key for the given key column values, in CQL literal form.
+    public func partitionKey(literals: [String]) throws -> [UInt8] {
+        let pk = layout.schema.partitionKey
+        guard literals.count == pk.count else {
+            throw SSTableError(.schema, file: "", "the partition key has \(pk.count) columns (\(pk.map(\.name).joined(separator: ", "))), \(literals.count) values given")
+        }
+        let parts = try zip(literals, pk).map { literal, column -> [UInt8] in
+            do { return try CQLLiteral.encode(literal, as: column.type) } catch let e as CQLLiteral.LiteralError {
+                throw SSTableError(.schema, file: "", "key column \(column.name): \(e.message)")
+            }
+        }
+        if parts.count == 1 { return parts[0] }
+        // CompositeType: each component with a 16-bit length and an end-of-component byte.
+        var out: [UInt8] = []
+        for p in parts {
+            out.append(UInt8(p.count >> 8)); out.append(UInt8(p.count & 0xff))
+            out.append(contentsOf: p)
+            out.append(0)
+        }
+        return out
+    }
+
+    /// Parses a token in the partitioner's notation (a signed 64-bit integer for Murmur3,
+    /// a non-negative integer for Random, hex bytes for ByteOrdered).
+    public func token(literal: String) throws -> Token {
+        switch partitioner {
+        case .murmur3:
+            guard let v = Int64(literal) else { throw SSTableError(.schema, file: "", "'\(literal)' is not a Murmur3 token (a signed 64-bit integer)") }
+            return .murmur3(v)
+        case .byteOrdered:
+            guard let b = CQLLiteral.hexBytes(literal) else { throw SSTableError(.schema, file: "", "'\(literal)' is not a ByteOrdered token (hex bytes)") }
+            return .bytes(b)
+        case .random:
+            guard let v = CQLLiteral.unsignedMagnitude(literal, bytes: 16) else {
+                throw SSTableError(.schema, file: "", "'\(literal)' is not a RandomPartitioner token (0 to 2^127)")
+            }
+            return .random(v)
+        }
     }
 }
 

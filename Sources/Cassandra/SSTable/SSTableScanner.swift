@@ -15,16 +15,27 @@ public final class SSTableScanner {
     private var inPartition = false
     private var pendingStatic: Row?
     public private(set) var partitionCount = 0
+    public let filter: PartitionFilter
+    private let keyToken: Token?
+    private var positioned = false
+    /// Where in Data.db the first partition header was read (for a filtered scan, the
+    /// position the index gave), or nil before the first.
+    public private(set) var firstPositionRead: Int64?
+    private var exhausted = false
 
-    public init(sstable: SSTable, layout: TableLayout) throws {
+    /// A scanner of the partitions `filter` selects; a filtered scan starts where Summary.db
+    /// and Index.db place the first match rather than at the start of Data.db.
+    public init(sstable: SSTable, layout: TableLayout, filter: PartitionFilter = .all) throws {
         self.sstable = sstable
         self.layout = layout
+        self.filter = filter
         self.header = sstable.header
         self.mapping = try layout.mapping(for: sstable.header, file: sstable.descriptor.path("Statistics.db"))
         self.input = ByteInput(source: try sstable.makeDataSource())
         self.hasUIntDeletionTime = sstable.version.hasUIntDeletionTime
         self.partitioner = try sstable.partitioner
         self.fileClusteringTypes = sstable.header.clusteringTypes
+        if case .key(let k) = filter { keyToken = partitioner.token(k) } else { keyToken = nil }
     }
 
     /// Moves to the next partition, skipping what is left of the current one. Returns nil
@@ -33,11 +44,43 @@ public final class SSTableScanner {
         while inPartition {
             _ = try nextUnfiltered()
         }
+        if exhausted { return nil }
+        if !positioned {
+            positioned = true
+            switch try sstable.startPosition(for: filter, partitioner: partitioner) {
+            case .none:
+                exhausted = true
+                return nil
+            case .some(let position?):
+                try input.seek(to: position)
+            case .some(nil):
+                break
+            }
+        }
+        while true {
+            guard let header = try readPartitionHeader() else { return nil }
+            switch filter.classify(token: header.token, key: header.key, keyToken: keyToken) {
+            case .inside:
+                partitionCount += 1
+                return header
+            case .before:
+                while inPartition { _ = try nextUnfiltered() }
+            case .after:
+                inPartition = false
+                exhausted = true
+                return nil
+            }
+        }
+    }
+
+    private func readPartitionHeader() throws -> PartitionHeader? {
         if input.isAtEnd {
-            try verifyDigest()
+            if filter == .all { try verifyDigest() }
+            exhausted = true
             return nil
         }
         let start = input.position
+        if firstPositionRead == nil { firstPositionRead = start }
         let keyLength = Int(try input.readUInt16())
         guard Int64(keyLength) <= input.length - input.position else {
             throw input.error(.corrupt, at: start, "partition key length \(keyLength) runs past the end of the data")
@@ -45,7 +88,6 @@ public final class SSTableScanner {
         let key = try input.readBytes(keyLength)
         let deletion = try readPartitionDeletion()
         inPartition = true
-        partitionCount += 1
         pendingStatic = nil
         if header.hasStatic {
             let flags = try input.peekUInt8()

@@ -1,0 +1,66 @@
+/// Which partitions a scan reads: all, one key, or a range of the token ring.
+public enum PartitionFilter: Sendable, Equatable {
+    case all
+    /// Tokens in (after, upTo], the way Cassandra's ranges are half-open; nil = unbounded.
+    case tokenRange(after: Token?, upTo: Token?)
+    /// One partition, by its serialized key.
+    case key([UInt8])
+
+    enum Verdict { case before, inside, after }
+
+    func classify(token: Token, key: [UInt8], keyToken: Token?) -> Verdict {
+        switch self {
+        case .all: return .inside
+        case .tokenRange(let after, let upTo):
+            if let after, token <= after { return .before }
+            if let upTo, token > upTo { return .after }
+            return .inside
+        case .key(let k):
+            let t = keyToken!
+            if token != t { return token < t ? .before : .after }
+            if key == k { return .inside }
+            return key.lexicographicallyPrecedes(k) ? .before : .after
+        }
+    }
+}
+
+extension SSTable {
+    /// Index.db, read through a block source so that its size does not matter.
+    func openIndex() throws -> PartitionIndexReader? {
+        let path = descriptor.path("Index.db")
+        guard fileExists(path) else { return nil }
+        return PartitionIndexReader(input: ByteInput(source: try UncompressedBlockSource(file: try RandomAccessFile(path: path), crcFile: nil)))
+    }
+
+    func loadSummary() throws -> IndexSummary? {
+        let path = descriptor.path("Summary.db")
+        guard fileExists(path) else { return nil }
+        return try IndexSummary.parse(path: path, bytes: try RandomAccessFile.readAll(path: path))
+    }
+
+    /// Where in Data.db to start reading for `filter`: the first partition that can match,
+    /// found through Summary.db and Index.db without reading Data.db. Nil: no index, start at 0.
+    /// `.none` when no partition of this file can match.
+    func startPosition(for filter: PartitionFilter, partitioner: Partitioner) throws -> Int64?? {
+        guard filter != .all, let index = try openIndex() else { return .some(nil) }
+        let keyToken: Token? = { if case .key(let k) = filter { return partitioner.token(k) } else { return nil } }()
+        // The last sampled key strictly before the target bounds where Index.db must be read.
+        if let summary = try loadSummary(), !summary.keys.isEmpty {
+            var lo = 0, hi = summary.keys.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                let k = summary.keys[mid]
+                if filter.classify(token: partitioner.token(k), key: k, keyToken: keyToken) == .before { lo = mid + 1 } else { hi = mid }
+            }
+            if lo > 0 { try index.seek(to: summary.indexPositions[lo - 1]) }
+        }
+        while let e = try index.next() {
+            switch filter.classify(token: partitioner.token(e.key), key: e.key, keyToken: keyToken) {
+            case .before: continue
+            case .inside: return .some(e.dataPosition)
+            case .after: return .none
+            }
+        }
+        return .none
+    }
+}
