@@ -3,7 +3,7 @@
 /// version of it, then shadowed by the partition, range and row deletions over it and by
 /// TTL expiry at the reference time. Memory is one row per file, however wide a partition.
 ///
-/// Written over `SSTableScanner`s of any origin: the files of one node or of several replicas.
+/// Written over `PartitionSource`s of any origin: the files of one node or of several replicas.
 public final class MergedScanner {
     public let layout: TableLayout
     /// Reference time in seconds since the epoch; nil keeps expiring data live.
@@ -14,12 +14,12 @@ public final class MergedScanner {
     private var partitionDeletion = DeletionTime.live
 
     final class Source {
-        let scanner: SSTableScanner
+        let scanner: any PartitionSource
         var header: PartitionHeader?
         var peek: Unfiltered?
         /// The range deletion this file has open at the current position.
         var openDeletion: DeletionTime?
-        init(_ s: SSTableScanner) { scanner = s }
+        init(_ s: any PartitionSource) { scanner = s }
     }
 
     /// A merged partition's header: key, token, the deletion over all of it and its static row.
@@ -31,7 +31,7 @@ public final class MergedScanner {
         public var staticRow: Row?
     }
 
-    public init(scanners: [SSTableScanner], layout: TableLayout, now: Int64?) {
+    public init(scanners: [any PartitionSource], layout: TableLayout, now: Int64?) {
         self.sources = scanners.map(Source.init)
         self.layout = layout
         self.now = now
@@ -195,3 +195,17 @@ extension CQLType {
         }
     }
 }
+
+/// A stream of partitions in token order, each with its static row and then its rows and
+/// range tombstone markers in clustering order: what one SSTable (or anything else) gives
+/// the merge.
+public protocol PartitionSource: AnyObject {
+    /// Moves to the next partition (skipping what is left of the current one); nil at the end.
+    func nextPartition() throws -> PartitionHeader?
+    /// The static row of the current partition, if any.
+    var staticRow: Row? { get }
+    /// The next row or marker of the current partition; nil at its end.
+    func nextUnfiltered() throws -> Unfiltered?
+}
+
+extension SSTableScanner: PartitionSource {}

@@ -198,4 +198,11 @@ public struct PartitionHeader: Sendable {
     public var deletion: DeletionTime
     /// Offset of the partition in (uncompressed) Data.db.
     public var position: Int64
+
+    public init(key: [UInt8], token: Token, deletion: DeletionTime, position: Int64) {
+        self.key = key
+        self.token = token
+        self.deletion = deletion
+        self.position = position
+    }
 }

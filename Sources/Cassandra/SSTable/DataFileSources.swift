@@ -39,8 +39,9 @@ public final class CompressedBlockSource: BlockSource {
             | UInt32(raw[Int(stored) + 2]) << 8 | UInt32(raw[Int(stored) + 3])
         let actual = CRC32.checksum(raw[0..<Int(stored)])
         guard storedCRC == actual else {
+            let hint = index == info.chunkOffsets.count - 1 ? " (the last chunk: is Data.db truncated?)" : ""
             throw SSTableError(.checksumMismatch, file: path, offset: start,
-                               "chunk \(index) CRC32 is \(hex32(actual)), the file says \(hex32(storedCRC))")
+                               "chunk \(index) CRC32 is \(hex32(actual)), the file says \(hex32(storedCRC))\(hint)")
         }
         let problem: String? = raw.withUnsafeBytes { all in
             let body = UnsafeRawBufferPointer(rebasing: all[0..<Int(stored)])
