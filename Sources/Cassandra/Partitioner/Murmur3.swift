@@ -59,6 +59,8 @@ public enum Murmur3 {
 
     /// The Murmur3Partitioner token of a key.
     public static func token(_ key: [UInt8]) -> Int64 {
+        // An empty key sorts first: Murmur3Partitioner.getToken returns MINIMUM for it.
+        if key.isEmpty { return .min }
         let t = Int64(bitPattern: hash(key).0)
         // Long.MIN_VALUE is the partitioner's minimum token, never a key's.
         return t == .min ? .max : t

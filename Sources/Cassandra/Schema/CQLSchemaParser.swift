@@ -168,6 +168,7 @@ public struct CQLSchemaParser {
 
     private mutating func type() throws -> CQLType {
         if case .string(let custom)? = peek { pos += 1; return .custom(custom) }
+        let start = pos
         let name = try identifier()
         switch name {
         case "ascii": return .ascii
@@ -224,7 +225,10 @@ public struct CQLSchemaParser {
         default:
             var udtName = name
             if accept(.symbol(".")) { udtName = try identifier() }
-            guard let def = types[udtName] else { throw error("unknown type '\(udtName)' (declare it with CREATE TYPE first)") }
+            guard let def = types[udtName] else {
+                pos = start
+                throw error("unknown type '\(udtName)' (declare it with CREATE TYPE first)")
+            }
             return .udt(def, frozen: false)
         }
     }
