@@ -1,0 +1,25 @@
+// swift-tools-version:6.1
+// Benchmarks of movesql, kept out of the main package so that building and testing movesql
+// does not build the benchmark harness. Run with `make bench` (or `swift package benchmark`
+// in this folder); see docs/benchmarks.md.
+import PackageDescription
+
+let package = Package(
+    name: "movesql-benchmarks",
+    platforms: [.macOS(.v13)],
+    dependencies: [
+        .package(name: "movesql", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "SSTableDecode",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Cassandra", package: "movesql"),
+            ],
+            path: "Benchmarks/SSTableDecode",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+)
