@@ -35,26 +35,47 @@ struct MergeTests {
     }
 
     static func key(_ v: Int32) -> [UInt8] { CQLLiteral.bigEndian(v) }
-    static func ck(_ v: Int32) -> ClusteringValues { [CQLLiteral.bigEndian(v)] }
+    static func ck(_ v: Int32) -> ClusteringValues { [CQLLiteral.bigEndian(v)[...]] }
 
     // CREATE TABLE t (pk int, ck int, s int static, v int, w int, m map<int, int>, PRIMARY KEY (pk, ck))
     static let schema = try! CQLSchemaParser.parse("CREATE TABLE t (pk int, ck int, s int static, v int, w int, m map<int, int>, PRIMARY KEY (pk, ck))")[0]
     static let layout = TableLayout(schema: schema)
     static let s = 0, v = 1, w = 2, m = 3
 
-    static func cell(_ column: Int, _ value: Int32, ts: Int64, ttl: Int32 = 0, expires: Int64 = Int64(Int32.max), path: Int32? = nil) -> Cell {
-        Cell(column: column, timestamp: ts, ttl: ttl, localDeletionTime: expires, isTombstone: false, isExpiring: ttl != 0,
-             path: path.map { CQLLiteral.bigEndian($0) }, value: CQLLiteral.bigEndian(value))
+    struct CellSpec {
+        var column: Int
+        var value: Int32?
+        var ts: Int64
+        var ttl: Int32 = 0
+        var expires: Int64 = Int64(Int32.max)
+        var path: Int32?
     }
 
-    static func tombstone(_ column: Int, ts: Int64, path: Int32? = nil) -> Cell {
-        Cell(column: column, timestamp: ts, ttl: 0, localDeletionTime: 1000, isTombstone: true, isExpiring: false,
-             path: path.map { CQLLiteral.bigEndian($0) }, value: [])
+    static func cell(_ column: Int, _ value: Int32, ts: Int64, ttl: Int32 = 0, expires: Int64 = Int64(Int32.max), path: Int32? = nil) -> CellSpec {
+        CellSpec(column: column, value: value, ts: ts, ttl: ttl, expires: expires, path: path)
     }
 
-    static func row(_ c: Int32, liveness: LivenessInfo = .empty, deletion: DeletionTime = .live, cells: [Cell],
+    static func tombstone(_ column: Int, ts: Int64, path: Int32? = nil) -> CellSpec {
+        CellSpec(column: column, value: nil, ts: ts, expires: 1000, path: path)
+    }
+
+    static func build(isStatic: Bool, clustering: ClusteringValues, liveness: LivenessInfo, deletion: DeletionTime,
+                      cells: [CellSpec], complex: [(column: Int, deletion: DeletionTime)]) -> Row {
+        var r = Row(isStatic: isStatic, clustering: clustering, liveness: liveness, deletion: deletion, cells: [], complexDeletions: complex, storage: [])
+        for c in cells {
+            r.appendCell(column: c.column, timestamp: c.ts, ttl: c.ttl, localDeletionTime: c.expires, isTombstone: c.value == nil,
+                         path: c.path.map { CQLLiteral.bigEndian($0) }, value: c.value.map { CQLLiteral.bigEndian($0) } ?? [])
+        }
+        return r
+    }
+
+    static func row(_ c: Int32, liveness: LivenessInfo = .empty, deletion: DeletionTime = .live, cells: [CellSpec],
                     complex: [(column: Int, deletion: DeletionTime)] = []) -> Unfiltered {
-        .row(Row(isStatic: false, clustering: ck(c), liveness: liveness, deletion: deletion, cells: cells, complexDeletions: complex))
+        .row(build(isStatic: false, clustering: ck(c), liveness: liveness, deletion: deletion, cells: cells, complex: complex))
+    }
+
+    static func staticRow(_ cells: [CellSpec]) -> Row {
+        build(isStatic: true, clustering: [], liveness: .empty, deletion: .live, cells: cells, complex: [])
     }
 
     static func live(_ ts: Int64) -> LivenessInfo { LivenessInfo(timestamp: ts, ttl: 0, localExpirationTime: Int64(Int32.max)) }
@@ -177,21 +198,21 @@ struct MergeTests {
     }
 
     @Test func staticRowsMergeAndShowAloneWhenNoRowLives() throws {
-        let st = Row(isStatic: true, clustering: [], liveness: .empty, deletion: .live, cells: [Self.cell(Self.s, 9, ts: 10)], complexDeletions: [])
+        let st = Self.staticRow([Self.cell(Self.s, 9, ts: 10)])
         let a = [P(key: 1, staticRow: st)]
         #expect(try Self.merge([a]) == ["pk=1 ck=null s=9 v=null w=null m=null"])
         let b = [P(key: 1, unfiltereds: [Self.row(1, cells: [Self.cell(Self.v, 1, ts: 10)])])]
         #expect(try Self.merge([a, b]) == ["pk=1 ck=1 s=9 v=1 w=null m=null"])
-        let newer = Row(isStatic: true, clustering: [], liveness: .empty, deletion: .live, cells: [Self.cell(Self.s, 8, ts: 11)], complexDeletions: [])
+        let newer = Self.staticRow([Self.cell(Self.s, 8, ts: 11)])
         #expect(try Self.merge([a, b, [P(key: 1, staticRow: newer)]]) == ["pk=1 ck=1 s=8 v=1 w=null m=null"])
     }
 
     @Test func countersSumTheirMergedShards() throws {
-        func context(_ shards: [(id: UInt8, clock: Int64, count: Int64)]) -> [UInt8] {
+        func context(_ shards: [(id: UInt8, clock: Int64, count: Int64)]) -> Bytes {
             var out: [UInt8] = [0, UInt8(shards.count)]
             for i in 0..<shards.count { out += CQLLiteral.bigEndian(Int16(-0x8000 + i)) }
             for s in shards { out += [UInt8](repeating: s.id, count: 16) + CQLLiteral.bigEndian(s.clock) + CQLLiteral.bigEndian(s.count) }
-            return out
+            return out[...]
         }
         #expect(CounterContext.total(context([(1, 5, 3), (2, 1, 4)])) == 7)
         // The same shard seen twice keeps its higher clock; distinct shards add up.

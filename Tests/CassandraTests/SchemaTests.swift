@@ -116,8 +116,8 @@ struct SchemaTests {
 
     @Test func boundsOrderAroundTheirClustering() {
         let c = ClusteringComparator(types: [.int, .int])
-        let one: ClusteringValues = [CQLLiteral.bigEndian(Int32(1))]
-        let oneTwo: ClusteringValues = one + [CQLLiteral.bigEndian(Int32(2))]
+        let one: ClusteringValues = [CQLLiteral.bigEndian(Int32(1))[...]]
+        let oneTwo: ClusteringValues = one + [CQLLiteral.bigEndian(Int32(2))[...]]
         #expect(c.compare(one, .inclusiveStart, oneTwo, .clustering) < 0)
         #expect(c.compare(one, .exclusiveStart, oneTwo, .clustering) > 0)
         #expect(c.compare(one, .inclusiveEnd, oneTwo, .clustering) > 0)

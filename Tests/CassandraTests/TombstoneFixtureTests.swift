@@ -25,7 +25,7 @@ struct TombstoneFixtureTests {
         func clustering(_ c: ClusteringValues) -> [Any] {
             c.enumerated().map { i, b in
                 guard let b else { return NSNull() }
-                return value((try? ValueDecoder.decode(b, as: layout.clusteringTypes[i])) ?? .blob(b))
+                return value((try? ValueDecoder.decode(b, as: layout.clusteringTypes[i])) ?? .blob(Array(b)))
             }
         }
         func deletion(_ d: DeletionTime) -> [String: Any] {

@@ -43,7 +43,7 @@ public enum CellDump {
             if i > 0 { s += ", " }
             guard let v else { s += "null"; continue }
             let t = i < layout.clusteringTypes.count ? layout.clusteringTypes[i] : .blob
-            ValueJSON.write((try? ValueDecoder.decode(v, as: t)) ?? .blob(v), to: &s)
+            ValueJSON.write((try? ValueDecoder.decode(v, as: t)) ?? .blob(Array(v)), to: &s)
         }
         return s + "]"
     }
@@ -73,7 +73,7 @@ public enum CellDump {
             let def = layout.cellColumns[c.column]
             l += "{\"column\": "
             ValueJSON.writeString(def.name, to: &l)
-            if let p = c.path {
+            if let p = r.path(c) {
                 l += ", \"path\": "
                 let pt: CQLType
                 switch def.type.base {
@@ -82,7 +82,7 @@ public enum CellDump {
                 case .map(let k, _, _): pt = k
                 default: pt = .smallint
                 }
-                ValueJSON.write((try? ValueDecoder.decode(p, as: pt)) ?? .blob(p), to: &l)
+                ValueJSON.write((try? ValueDecoder.decode(p, as: pt)) ?? .blob(Array(p)), to: &l)
             }
             l += ", \"timestamp\": \(c.timestamp)"
             if c.isTombstone {
@@ -96,15 +96,15 @@ public enum CellDump {
                 case .set: valueType = .empty
                 case .map(_, let v, _): valueType = v
                 case .udt(let d, _):
-                    if let p = c.path, p.count == 2, Int(UInt16(p[0]) << 8 | UInt16(p[1])) < d.fieldTypes.count {
-                        valueType = d.fieldTypes[Int(UInt16(p[0]) << 8 | UInt16(p[1]))]
+                    if let p = r.path(c), p.count == 2, Int(UInt16(p[p.startIndex]) << 8 | UInt16(p[p.startIndex + 1])) < d.fieldTypes.count {
+                        valueType = d.fieldTypes[Int(UInt16(p[p.startIndex]) << 8 | UInt16(p[p.startIndex + 1]))]
                     } else { valueType = .blob }
                 default: valueType = def.type
                 }
                 if case .set = def.type.base {
                     l += "null"
                 } else {
-                    ValueJSON.write((try? RowDecoder.decode(c.value, as: valueType, column: def.name)) ?? .blob(c.value), to: &l)
+                    ValueJSON.write((try? RowDecoder.decode(r.value(c), as: valueType, column: def.name)) ?? .blob(Array(r.value(c))), to: &l)
                 }
             }
             l += "}"

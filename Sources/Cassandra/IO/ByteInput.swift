@@ -4,14 +4,17 @@
 ///
 /// This is the one binary reader of the Cassandra layer: components held whole use it over an
 /// `InMemoryBlockSource`.
+///
+/// Not thread-safe: one reader belongs to one scan. That is also why its state opts out of
+/// dynamic exclusivity checking, which would otherwise cost more than the reads themselves.
 public final class ByteInput {
     public let source: BlockSource
-    @usableFromInline var buffer: [UInt8] = []
-    @usableFromInline var pos: Int = 0
+    @exclusivity(unchecked) @usableFromInline var buffer: [UInt8] = []
+    @exclusivity(unchecked) @usableFromInline var pos: Int = 0
     /// Logical offset of `buffer[0]`.
-    @usableFromInline var bufferStart: Int64 = 0
+    @exclusivity(unchecked) @usableFromInline var bufferStart: Int64 = 0
     /// The next block to load.
-    @usableFromInline var nextBlock: Int = 0
+    @exclusivity(unchecked) @usableFromInline var nextBlock: Int = 0
     private var scratch: [UInt8] = []
 
     public init(source: BlockSource) {
@@ -206,5 +209,100 @@ extension ByteInput {
     public func peekUInt8(ahead: Int) throws -> UInt8 {
         try require(ahead + 1)
         return buffer[pos + ahead]
+    }
+}
+
+extension ByteInput {
+    /// Buffers up to `n` bytes from the current position (fewer only where the data ends) and
+    /// returns how many are buffered.
+    public func prefetch(_ n: Int) throws -> Int {
+        let remaining = Int(clamping: source.length - position)
+        let want = Swift.min(n, remaining)
+        try require(want)
+        return want
+    }
+
+    /// The bytes left to read.
+    public var remaining: Int64 { source.length - position }
+
+    /// Runs `body` over `count` buffered bytes from the current position, without consuming
+    /// them. `count` must not exceed what `prefetch` returned.
+    public func withBuffered<T>(_ count: Int, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        try buffer.withUnsafeBytes { raw in try body(UnsafeRawBufferPointer(rebasing: raw[pos..<(pos + count)])) }
+    }
+}
+
+/// A big-endian cursor over bytes already in memory: the hot-path reader of rows, free of
+/// the class and bounds-check overheads of `ByteInput`. Reading past `bytes` throws
+/// `Cursor.Shortfall` saying how many bytes were needed; callers turn that into a truncation
+/// or corruption error with the file offset (`origin` + index).
+struct Cursor {
+    struct Shortfall: Error {
+        /// Bytes from the start of the cursor needed to finish the read.
+        var needed: Int
+    }
+
+    let bytes: UnsafeRawBufferPointer
+    var index = 0
+
+    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    var remaining: Int { bytes.count - index }
+
+    @inline(__always) mutating func need(_ n: Int) throws {
+        if n > bytes.count - index { throw Shortfall(needed: index + n) }
+    }
+
+    @inline(__always) mutating func u8() throws -> UInt8 {
+        try need(1)
+        let v = bytes[index]
+        index += 1
+        return v
+    }
+
+    @inline(__always) mutating func u16() throws -> UInt16 {
+        try need(2)
+        let v = UInt16(bytes[index]) << 8 | UInt16(bytes[index + 1])
+        index += 2
+        return v
+    }
+
+    @inline(__always) mutating func u32() throws -> UInt32 {
+        try need(4)
+        var v: UInt32 = 0
+        for k in 0..<4 { v = v << 8 | UInt32(bytes[index + k]) }
+        index += 4
+        return v
+    }
+
+    @inline(__always) mutating func u64() throws -> UInt64 {
+        try need(8)
+        var v: UInt64 = 0
+        for k in 0..<8 { v = v << 8 | UInt64(bytes[index + k]) }
+        index += 8
+        return v
+    }
+
+    /// Cassandra's unsigned vint (see `ByteInput.readUnsignedVInt`).
+    @inline(__always) mutating func uvint() throws -> UInt64 {
+        try need(1)
+        let first = bytes[index]
+        if first & 0x80 == 0 {
+            index += 1
+            return UInt64(first)
+        }
+        let extra = (~first).leadingZeroBitCount
+        try need(1 + extra)
+        var v = UInt64(first & (extra >= 7 ? 0 : (0xFF >> UInt8(extra + 1))))
+        for k in 1...extra { v = v << 8 | UInt64(bytes[index + k]) }
+        index += 1 + extra
+        return v
+    }
+
+    /// The range of the next `n` bytes, consumed.
+    @inline(__always) mutating func take(_ n: Int) throws -> Range<Int> {
+        try need(n)
+        defer { index += n }
+        return index..<(index + n)
     }
 }

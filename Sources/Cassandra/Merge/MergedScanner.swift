@@ -136,32 +136,44 @@ public final class MergedScanner {
                     result.complexDeletions.append((c, d))
                 }
             }
-            result.cells = mergeCells(result.cells, r.cells)
+            mergeCells(into: &result, r)
         }
         return result
     }
 
-    /// Merges two cell lists sorted by (column, path).
-    func mergeCells(_ a: [Cell], _ b: [Cell]) -> [Cell] {
-        var out: [Cell] = []
-        out.reserveCapacity(a.count + b.count)
+    /// Merges the cells of `b` into `a`, both sorted by (column, path), reconciling the
+    /// versions of a cell both hold. Cells of `b` that stay have their bytes copied over.
+    func mergeCells(into a: inout Row, _ b: Row) {
+        let left = a
+        a.cells = []
+        a.cells.reserveCapacity(left.cells.count + b.cells.count)
         var i = 0, j = 0
-        while i < a.count || j < b.count {
-            if j >= b.count { out.append(a[i]); i += 1; continue }
-            if i >= a.count { out.append(b[j]); j += 1; continue }
-            let c = compareCells(a[i], b[j])
-            if c < 0 { out.append(a[i]); i += 1 } else if c > 0 { out.append(b[j]); j += 1 } else {
-                out.append(Reconcile.cell(a[i], b[j], isCounter: layout.cellColumns[a[i].column].type.isCounter, now: now))
+        let lc = left.cells, rc = b.cells
+        while i < lc.count || j < rc.count {
+            if j >= rc.count { a.cells.append(lc[i]); i += 1; continue }
+            if i >= lc.count { a.appendCell(rc[j], from: b); j += 1; continue }
+            let c = compareCells(lc[i], left, rc[j], b)
+            if c < 0 { a.cells.append(lc[i]); i += 1 } else if c > 0 { a.appendCell(rc[j], from: b); j += 1 } else {
+                let isCounter = layout.cellColumns[lc[i].column].type.isCounter
+                switch Reconcile.cell(lc[i], left.value(lc[i]), rc[j], b.value(rc[j]), isCounter: isCounter, now: now) {
+                case .first: a.cells.append(lc[i])
+                case .second: a.appendCell(rc[j], from: b)
+                case .merged(let cell, let value):
+                    var merged = cell
+                    merged.valueStart = Int32(truncatingIfNeeded: a.storage.count)
+                    merged.valueCount = Int32(truncatingIfNeeded: value.count)
+                    a.storage.append(contentsOf: value)
+                    a.cells.append(merged)
+                }
                 i += 1
                 j += 1
             }
         }
-        return out
     }
 
-    func compareCells(_ a: Cell, _ b: Cell) -> Int {
+    func compareCells(_ a: Cell, _ ra: Row, _ b: Cell, _ rb: Row) -> Int {
         if a.column != b.column { return a.column < b.column ? -1 : 1 }
-        guard let pa = a.path, let pb = b.path else { return 0 }
+        guard let pa = ra.path(a), let pb = rb.path(b) else { return 0 }
         return ValueComparator.compare(pa, pb, as: layout.cellColumns[a.column].type.cellPathType)
     }
 
@@ -172,7 +184,7 @@ public final class MergedScanner {
         if deletion.deletes(r.liveness.timestamp) || !r.liveness.isLive(now: now) { r.liveness = .empty }
         r.cells.removeAll { cell in
             if deletion.deletes(cell.timestamp) || !cell.isLive(now: now) { return true }
-            if cell.path != nil, let cd = row.complexDeletions.first(where: { $0.column == cell.column }) {
+            if cell.hasPath, let cd = row.complexDeletions.first(where: { $0.column == cell.column }) {
                 return cd.deletion.deletes(cell.timestamp)
             }
             return false

@@ -1,26 +1,30 @@
 /// The reconciliation rules Cassandra applies when several versions of the same data meet
 /// (`db.rows.Cells.reconcile`, `LivenessInfo.supersedes`, `CounterContext.merge`).
 public enum Reconcile {
+    public enum Outcome {
+        case first, second
+        /// Counter cells: a new version with merged context bytes.
+        case merged(Cell, [UInt8])
+    }
+
     /// Which of two versions of the same cell wins. `now` is the reference time in seconds
-    /// (nil: expiry ignored).
-    public static func cell(_ a: Cell, _ b: Cell, isCounter: Bool, now: Int64?) -> Cell {
+    /// (nil: expiry ignored); reconciliation itself does not depend on it.
+    public static func cell(_ a: Cell, _ aValue: Bytes, _ b: Cell, _ bValue: Bytes, isCounter: Bool, now: Int64?) -> Outcome {
         if isCounter && !a.isTombstone && !b.isTombstone {
             // Live counter cells merge their contexts; the later timestamp stays.
-            var merged = a.timestamp >= b.timestamp ? a : b
-            merged.value = CounterContext.merge(a.value, b.value)
-            return merged
+            return .merged(a.timestamp >= b.timestamp ? a : b, Array(CounterContext.merge(aValue, bValue)))
         }
-        if a.timestamp != b.timestamp { return a.timestamp > b.timestamp ? a : b }
+        if a.timestamp != b.timestamp { return a.timestamp > b.timestamp ? .first : .second }
         // Same timestamp: a tombstone or expiring cell beats a regular one, whatever the
         // clock (CASSANDRA-14592); a tombstone beats an expiring cell.
         let aDel = a.isTombstone || a.isExpiring, bDel = b.isTombstone || b.isExpiring
         if aDel || bDel {
-            if aDel != bDel { return aDel ? a : b }
-            if a.isTombstone != b.isTombstone { return a.isTombstone ? a : b }
-            if a.localDeletionTime != b.localDeletionTime { return a.localDeletionTime > b.localDeletionTime ? a : b }
+            if aDel != bDel { return aDel ? .first : .second }
+            if a.isTombstone != b.isTombstone { return a.isTombstone ? .first : .second }
+            if a.localDeletionTime != b.localDeletionTime { return a.localDeletionTime > b.localDeletionTime ? .first : .second }
         }
         // Otherwise the greater value (unsigned bytes) wins, so every replica agrees.
-        return b.value.lexicographicallyPrecedes(a.value) || a.value == b.value ? a : b
+        return bValue.lexicographicallyPrecedes(aValue) || aValue == bValue ? .first : .second
     }
 }
 
@@ -33,7 +37,8 @@ public enum CounterContext {
         var count: Int64
     }
 
-    static func shards(_ context: [UInt8]) -> [Shard]? {
+    static func shards(_ bytes: Bytes) -> [Shard]? {
+        let context = Array(bytes)
         guard context.count >= 2 else { return context.isEmpty ? [] : nil }
         let headerCount = Int(abs(Int32(Int16(bitPattern: UInt16(context[0]) << 8 | UInt16(context[1])))))
         let bodyStart = 2 + headerCount * 2
@@ -53,14 +58,14 @@ public enum CounterContext {
     }
 
     /// The counter's value, or nil if the bytes are not a counter context.
-    public static func total(_ context: [UInt8]) -> Int64? {
+    public static func total(_ context: Bytes) -> Int64? {
         guard let s = shards(context) else { return nil }
         return s.reduce(0) { $0 &+ $1.count }
     }
 
     /// Merges two contexts of the same counter: per counter id the shard with the higher
     /// clock wins. Written back as a context of global shards.
-    static func merge(_ a: [UInt8], _ b: [UInt8]) -> [UInt8] {
+    static func merge(_ a: Bytes, _ b: Bytes) -> Bytes {
         guard let sa = shards(a), let sb = shards(b) else { return a }
         var byId: [ArraySlice<UInt8>: Shard] = [:]
         var order: [ArraySlice<UInt8>] = []
@@ -88,6 +93,6 @@ public enum CounterContext {
                 for i in (0..<8).reversed() { out.append(UInt8(truncatingIfNeeded: UInt64(bitPattern: v) >> (UInt64(i) * 8))) }
             }
         }
-        return out
+        return out[...]
     }
 }

@@ -172,7 +172,7 @@ public final class LiveRowStream {
 
 /// Turns stored bytes into values.
 enum RowDecoder {
-    static func decode(_ bytes: [UInt8], as type: CQLType, column: String) throws -> CQLValue {
+    static func decode(_ bytes: Bytes, as type: CQLType, column: String) throws -> CQLValue {
         do {
             if case .counter = type.base {
                 guard let total = CounterContext.total(bytes) else {
@@ -188,9 +188,9 @@ enum RowDecoder {
 
     static func partitionKey(_ key: [UInt8], schema: TableSchema) throws -> [CQLValue] {
         if schema.partitionKey.count == 1 {
-            return [try decode(key, as: schema.partitionKey[0].type, column: schema.partitionKey[0].name)]
+            return [try decode(key[...], as: schema.partitionKey[0].type, column: schema.partitionKey[0].name)]
         }
-        guard case .tuple(let parts) = try decode(key, as: schema.partitionKeyType, column: "partition key") else { return [] }
+        guard case .tuple(let parts) = try decode(key[...], as: schema.partitionKeyType, column: "partition key") else { return [] }
         return parts
     }
 
@@ -203,7 +203,7 @@ enum RowDecoder {
             let column = cells[i].column
             let def = layout.cellColumns[column]
             if !def.isComplex {
-                out[column] = try decode(cells[i].value, as: def.type, column: def.name)
+                out[column] = try decode(row.value(cells[i]), as: def.type, column: def.name)
                 i += 1
                 continue
             }
@@ -213,18 +213,18 @@ enum RowDecoder {
             i = j
             switch def.type.base {
             case .list(let e, _):
-                out[column] = .list(try group.map { try decode($0.value, as: e, column: def.name) })
+                out[column] = .list(try group.map { try decode(row.value($0), as: e, column: def.name) })
             case .set(let e, _):
-                out[column] = .set(try group.map { try decode($0.path ?? [], as: e, column: def.name) })
+                out[column] = .set(try group.map { try decode(row.path($0) ?? [], as: e, column: def.name) })
             case .map(let k, let v, _):
-                out[column] = .map(try group.map { try decode($0.path ?? [], as: k, column: def.name) },
-                                   try group.map { try decode($0.value, as: v, column: def.name) })
+                out[column] = .map(try group.map { try decode(row.path($0) ?? [], as: k, column: def.name) },
+                                   try group.map { try decode(row.value($0), as: v, column: def.name) })
             case .udt(let d, _):
                 var values = [CQLValue](repeating: .null, count: d.fieldTypes.count)
                 for c in group {
-                    guard let p = c.path, p.count == 2 else { continue }
-                    let f = Int(UInt16(p[0]) << 8 | UInt16(p[1]))
-                    if f < values.count { values[f] = try decode(c.value, as: d.fieldTypes[f], column: def.name) }
+                    guard let p = row.path(c), p.count == 2 else { continue }
+                    let f = Int(UInt16(p[p.startIndex]) << 8 | UInt16(p[p.startIndex + 1]))
+                    if f < values.count { values[f] = try decode(row.value(c), as: d.fieldTypes[f], column: def.name) }
                 }
                 out[column] = .udt(names: d.fieldNames, values: values)
             default:

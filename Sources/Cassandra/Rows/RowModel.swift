@@ -67,7 +67,13 @@ public struct LivenessInfo: Sendable, Hashable {
     }
 }
 
+/// Stored bytes: a slice of the buffer a row was read into, so values need no allocation of
+/// their own.
+public typealias Bytes = ArraySlice<UInt8>
+
 /// One cell: a simple column's value, or one element of a complex (multi-cell) column.
+/// A plain value (no references): its path and value bytes live in the row's `storage`, so
+/// that reading and merging cells costs no reference counting.
 public struct Cell: Sendable, Hashable {
     /// Index of the column in the table's cell columns (`TableLayout.cellColumns`).
     public var column: Int
@@ -76,21 +82,31 @@ public struct Cell: Sendable, Hashable {
     public var localDeletionTime: Int64
     public var isTombstone: Bool
     public var isExpiring: Bool
-    /// The element key of a complex cell: list cell id, set element, map key, UDT field index.
-    public var path: [UInt8]?
-    public var value: [UInt8]
+    /// Where the element key of a complex cell (list cell id, set element, map key, UDT
+    /// field index) lies in the row's storage; `pathCount` is -1 for simple cells.
+    public var pathStart: Int32
+    public var pathCount: Int32
+    /// Where the value lies in the row's storage.
+    public var valueStart: Int32
+    public var valueCount: Int32
 
     public init(column: Int, timestamp: Int64, ttl: Int32, localDeletionTime: Int64, isTombstone: Bool,
-                isExpiring: Bool, path: [UInt8]?, value: [UInt8]) {
+                isExpiring: Bool, path: Range<Int>?, value: Range<Int>) {
         self.column = column
         self.timestamp = timestamp
         self.ttl = ttl
         self.localDeletionTime = localDeletionTime
         self.isTombstone = isTombstone
         self.isExpiring = isExpiring
-        self.path = path
-        self.value = value
+        self.pathStart = Int32(truncatingIfNeeded: path?.lowerBound ?? 0)
+        self.pathCount = path.map { Int32(truncatingIfNeeded: $0.count) } ?? -1
+        self.valueStart = Int32(truncatingIfNeeded: value.lowerBound)
+        self.valueCount = Int32(truncatingIfNeeded: value.count)
     }
+
+    public var hasPath: Bool { pathCount >= 0 }
+    var valueRange: Range<Int> { Int(valueStart)..<Int(valueStart + valueCount) }
+    var pathRange: Range<Int>? { pathCount < 0 ? nil : Int(pathStart)..<Int(pathStart + pathCount) }
 
     /// Live at `now` (seconds); nil `now` ignores expiry (`--no-expiry`).
     @inline(__always) public func isLive(now: Int64?) -> Bool {
@@ -142,7 +158,7 @@ public enum BoundKind: UInt8, Sendable, Hashable {
 
 /// Clustering values of a row or bound; nil = null (a compact-storage row can have trailing
 /// nulls), empty = the empty value.
-public typealias ClusteringValues = [[UInt8]?]
+public typealias ClusteringValues = [Bytes?]
 
 /// A row: the static row of a partition or a clustering row.
 public struct Row: Sendable {
@@ -154,15 +170,51 @@ public struct Row: Sendable {
     public var cells: [Cell]
     /// Deletions of whole complex columns (`DELETE m FROM ...` or an overwrite of a collection).
     public var complexDeletions: [(column: Int, deletion: DeletionTime)]
+    /// The bytes the cells' paths and values refer to (for a row read from a file: the row's
+    /// serialized bytes).
+    public var storage: [UInt8]
 
     public init(isStatic: Bool, clustering: ClusteringValues, liveness: LivenessInfo, deletion: DeletionTime,
-                cells: [Cell], complexDeletions: [(column: Int, deletion: DeletionTime)]) {
+                cells: [Cell], complexDeletions: [(column: Int, deletion: DeletionTime)], storage: [UInt8]) {
         self.isStatic = isStatic
         self.clustering = clustering
         self.liveness = liveness
         self.deletion = deletion
         self.cells = cells
         self.complexDeletions = complexDeletions
+        self.storage = storage
+    }
+
+    /// A cell's value bytes.
+    @inline(__always) public func value(_ c: Cell) -> Bytes { storage[c.valueRange] }
+
+    /// A complex cell's path bytes, nil for a simple cell.
+    @inline(__always) public func path(_ c: Cell) -> Bytes? { c.pathRange.map { storage[$0] } }
+
+    /// Appends a cell whose bytes live in another row's storage, copying them into this one.
+    mutating func appendCell(_ c: Cell, from other: Row) {
+        var moved = c
+        if let p = c.pathRange {
+            moved.pathStart = Int32(truncatingIfNeeded: storage.count)
+            storage.append(contentsOf: other.storage[p])
+        }
+        moved.valueStart = Int32(truncatingIfNeeded: storage.count)
+        storage.append(contentsOf: other.storage[c.valueRange])
+        cells.append(moved)
+    }
+
+    /// Appends a cell with its own bytes.
+    public mutating func appendCell(column: Int, timestamp: Int64, ttl: Int32 = 0, localDeletionTime: Int64 = Int64(Int32.max),
+                                    isTombstone: Bool = false, path: [UInt8]? = nil, value: [UInt8]) {
+        var pathRange: Range<Int>?
+        if let path {
+            pathRange = storage.count..<(storage.count + path.count)
+            storage.append(contentsOf: path)
+        }
+        let valueRange = storage.count..<(storage.count + value.count)
+        storage.append(contentsOf: value)
+        cells.append(Cell(column: column, timestamp: timestamp, ttl: ttl, localDeletionTime: localDeletionTime,
+                          isTombstone: isTombstone, isExpiring: ttl != 0 && !isTombstone, path: pathRange, value: valueRange))
     }
 
     public var isEmpty: Bool { liveness.isEmpty && deletion.isLive && cells.isEmpty && complexDeletions.isEmpty }

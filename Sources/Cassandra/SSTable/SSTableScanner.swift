@@ -12,8 +12,15 @@ public final class SSTableScanner {
     let partitioner: Partitioner
     /// Clustering types as the file wrote them (their fixed lengths drive decoding).
     let fileClusteringTypes: [CQLType]
-    private var inPartition = false
-    private var pendingStatic: Row?
+    let staticFixedLengths: [Int?]
+    let regularFixedLengths: [Int?]
+    let staticIsComplex: [Bool]
+    let regularIsComplex: [Bool]
+    let clusteringFixedLengths: [Int?]
+    // One scanner belongs to one scan (not thread-safe), so its hot state skips dynamic
+    // exclusivity checks.
+    @exclusivity(unchecked) private var inPartition = false
+    @exclusivity(unchecked) private var pendingStatic: Row?
     public private(set) var partitionCount = 0
     public let filter: PartitionFilter
     private let keyToken: Token?
@@ -35,6 +42,11 @@ public final class SSTableScanner {
         self.hasUIntDeletionTime = sstable.version.hasUIntDeletionTime
         self.partitioner = try sstable.partitioner
         self.fileClusteringTypes = sstable.header.clusteringTypes
+        self.staticFixedLengths = mapping.staticTypes.map(\.fixedLength)
+        self.regularFixedLengths = mapping.regularTypes.map(\.fixedLength)
+        self.staticIsComplex = mapping.staticTypes.map(\.isMultiCell)
+        self.regularIsComplex = mapping.regularTypes.map(\.isMultiCell)
+        self.clusteringFixedLengths = sstable.header.clusteringTypes.map(\.fixedLength)
         if case .key(let k) = filter { keyToken = partitioner.token(k) } else { keyToken = nil }
     }
 
@@ -91,10 +103,9 @@ public final class SSTableScanner {
         pendingStatic = nil
         if header.hasStatic {
             let flags = try input.peekUInt8()
-            if flags & Flags.extended != 0, try input.peekUInt8(ahead: 1) & Flags.isStatic != 0 {
-                _ = try input.readUInt8()
-                let ext = try input.readUInt8()
-                pendingStatic = try readRowBody(flags: flags, extended: ext, clustering: [], isStatic: true)
+            if flags & Flags.extended != 0, try input.peekUInt8(ahead: 1) & Flags.isStatic != 0,
+               case .row(let r) = try readUnfiltered() {
+                pendingStatic = r
             }
         }
         return PartitionHeader(key: key, token: partitioner.token(key), deletion: deletion, position: start)
@@ -106,39 +117,16 @@ public final class SSTableScanner {
     /// The next row or range tombstone marker of the current partition, or nil at its end.
     public func nextUnfiltered() throws -> Unfiltered? {
         guard inPartition else { return nil }
-        let at = input.position
-        let flags = try input.readUInt8()
+        let flags = try input.peekUInt8()
         if flags & Flags.endOfPartition != 0 {
+            _ = try input.readUInt8()
             inPartition = false
             return nil
         }
-        let ext: UInt8 = flags & Flags.extended != 0 ? try input.readUInt8() : 0
-        if flags & Flags.isMarker != 0 {
-            let kindByte = try input.readUInt8()
-            guard let kind = BoundKind(rawValue: kindByte), kind != .clustering, kind != .staticClustering else {
-                throw input.error(.corrupt, at: at + 1, "impossible range tombstone bound kind \(kindByte)")
-            }
-            let size = Int(try input.readUInt16())
-            guard size <= fileClusteringTypes.count else {
-                throw input.error(.corrupt, at: at + 2, "bound of \(size) values, the table has \(fileClusteringTypes.count) clustering columns")
-            }
-            let clustering = try readClusteringValues(count: size)
-            _ = try input.readUnsignedVInt() // marker size
-            _ = try input.readUnsignedVInt() // previous unfiltered size
-            if kind.isBoundary {
-                let close = try readDeletion()
-                let open = try readDeletion()
-                return .marker(RangeTombstoneMarker(kind: kind, clustering: clustering, closeDeletion: close, openDeletion: open))
-            }
-            let d = try readDeletion()
-            return .marker(RangeTombstoneMarker(kind: kind, clustering: clustering,
-                                                closeDeletion: kind.isEnd ? d : nil, openDeletion: kind.isStart ? d : nil))
+        if flags & Flags.extended != 0, flags & Flags.isMarker == 0, try input.peekUInt8(ahead: 1) & Flags.isStatic != 0 {
+            throw input.error(.corrupt, "a static row after the start of the partition")
         }
-        if ext & Flags.isStatic != 0 {
-            throw input.error(.corrupt, at: at, "a static row after the start of the partition")
-        }
-        let clustering = try readClusteringValues(count: fileClusteringTypes.count)
-        return .row(try readRowBody(flags: flags, extended: ext, clustering: clustering, isStatic: false))
+        return try readUnfiltered()
     }
 
     enum Flags {
@@ -161,6 +149,146 @@ public final class SSTableScanner {
         static let cellRowTTL: UInt8 = 0x10
     }
 
+    // MARK: unfiltereds
+
+    /// Reads one row or marker. Its extent is found first (flags, clustering and the size
+    /// the writer recorded), its bytes are copied into one array, and it is parsed from there:
+    /// values are slices of that array, so a row costs a handful of allocations whatever its
+    /// number of cells.
+    private func readUnfiltered() throws -> Unfiltered {
+        let start = input.position
+        var window = 512
+        var extent = 0
+        while true {
+            let available = try input.prefetch(window)
+            do {
+                extent = try input.withBuffered(available) { raw in
+                    var c = Cursor(raw)
+                    return try measureUnfiltered(&c)
+                }
+                if extent <= available { break }
+                if Int64(extent) > input.remaining {
+                    throw input.error(.truncated, at: start, "a row or marker of \(extent) bytes runs past the end of the data (\(input.remaining) bytes left)")
+                }
+                window = extent
+            } catch let s as Cursor.Shortfall {
+                if Int64(available) >= input.remaining {
+                    throw input.error(.truncated, at: start + Int64(available),
+                                      "the data ends inside a row or marker that starts at \(start)")
+                }
+                window = max(window * 2, s.needed)
+            }
+        }
+        let bytes = try input.readBytes(extent)
+        do {
+            return try bytes.withUnsafeBytes { raw in
+                var c = Cursor(raw)
+                let u = try parseUnfiltered(&c, storage: bytes)
+                guard c.index == extent else {
+                    throw input.error(.corrupt, at: start, "the row's recorded size is \(extent) bytes but its content takes \(c.index)")
+                }
+                return u
+            }
+        } catch let s as Cursor.Shortfall {
+            throw input.error(.corrupt, at: start + Int64(s.needed),
+                              "a row's content runs past the \(extent) bytes its recorded size gives it")
+        }
+    }
+
+    /// The byte length of the unfiltered at the cursor, from its flags, clustering and the
+    /// size its writer recorded (`UnfilteredSerializer`: the size covers the previous-size
+    /// vint and the body).
+    private func measureUnfiltered(_ c: inout Cursor) throws -> Int {
+        let flags = try c.u8()
+        let ext: UInt8 = flags & Flags.extended != 0 ? try c.u8() : 0
+        if flags & Flags.isMarker != 0 {
+            _ = try c.u8()
+            let size = Int(try c.u16())
+            try skipClustering(&c, count: min(size, fileClusteringTypes.count))
+        } else if ext & Flags.isStatic == 0 {
+            try skipClustering(&c, count: fileClusteringTypes.count)
+        }
+        let at = c.index
+        let size = try c.uvint()
+        guard size <= UInt64(Int32.max) else {
+            throw input.error(.corrupt, at: input.position + Int64(at), "impossible row size \(size)")
+        }
+        return c.index + Int(size)
+    }
+
+    private func skipClustering(_ c: inout Cursor, count: Int) throws {
+        var offset = 0
+        while offset < count {
+            let bits = try c.uvint()
+            let limit = min(count, offset + 32)
+            for i in offset..<limit {
+                let shift = UInt64((i - offset) * 2)
+                if bits & (3 << shift) != 0 { continue }
+                _ = try c.take(try valueLength(&c, fixed: clusteringFixedLengths[i]))
+            }
+            offset = limit
+        }
+    }
+
+    @inline(__always) private func valueLength(_ c: inout Cursor, fixed: Int?) throws -> Int {
+        if let fixed { return fixed }
+        let n = try c.uvint()
+        guard n <= UInt64(c.remaining) else { throw Cursor.Shortfall(needed: c.index + Int(clamping: n)) }
+        return Int(n)
+    }
+
+    private func parseUnfiltered(_ c: inout Cursor, storage: [UInt8]) throws -> Unfiltered {
+        let at = input.position - Int64(storage.count)
+        let flags = try c.u8()
+        let ext: UInt8 = flags & Flags.extended != 0 ? try c.u8() : 0
+        if flags & Flags.isMarker != 0 {
+            let kindByte = try c.u8()
+            guard let kind = BoundKind(rawValue: kindByte), kind != .clustering, kind != .staticClustering else {
+                throw input.error(.corrupt, at: at + 1, "impossible range tombstone bound kind \(kindByte)")
+            }
+            let size = Int(try c.u16())
+            guard size <= fileClusteringTypes.count else {
+                throw input.error(.corrupt, at: at + 2, "bound of \(size) values, the table has \(fileClusteringTypes.count) clustering columns")
+            }
+            let clustering = try parseClustering(&c, count: size, storage: storage)
+            _ = try c.uvint() // marker size
+            _ = try c.uvint() // previous unfiltered size
+            if kind.isBoundary {
+                let close = try readDeletion(&c)
+                let open = try readDeletion(&c)
+                return .marker(RangeTombstoneMarker(kind: kind, clustering: clustering, closeDeletion: close, openDeletion: open))
+            }
+            let d = try readDeletion(&c)
+            return .marker(RangeTombstoneMarker(kind: kind, clustering: clustering,
+                                                closeDeletion: kind.isEnd ? d : nil, openDeletion: kind.isStart ? d : nil))
+        }
+        let isStatic = ext & Flags.isStatic != 0
+        let clustering: ClusteringValues = isStatic ? [] : try parseClustering(&c, count: fileClusteringTypes.count, storage: storage)
+        return .row(try parseRowBody(&c, flags: flags, clustering: clustering, isStatic: isStatic, storage: storage, at: at))
+    }
+
+    private func parseClustering(_ c: inout Cursor, count: Int, storage: [UInt8]) throws -> ClusteringValues {
+        var values: ClusteringValues = []
+        values.reserveCapacity(count)
+        var offset = 0
+        while offset < count {
+            let bits = try c.uvint()
+            let limit = min(count, offset + 32)
+            for i in offset..<limit {
+                let shift = UInt64((i - offset) * 2)
+                if bits & (1 << (shift + 1)) != 0 {
+                    values.append(nil)
+                } else if bits & (1 << shift) != 0 {
+                    values.append([])
+                } else {
+                    values.append(storage[try c.take(try valueLength(&c, fixed: clusteringFixedLengths[i]))])
+                }
+            }
+            offset = limit
+        }
+        return values
+    }
+
     // MARK: pieces
 
     private func readPartitionDeletion() throws -> DeletionTime {
@@ -181,64 +309,31 @@ public final class SSTableScanner {
         return DeletionTime(markedForDeleteAt: mfda, localDeletionTime: ldt)
     }
 
-    @inline(__always) private func readTimestamp() throws -> Int64 {
-        header.minTimestamp &+ Int64(bitPattern: try input.readUnsignedVInt())
+    @inline(__always) private func readTimestamp(_ c: inout Cursor) throws -> Int64 {
+        header.minTimestamp &+ Int64(bitPattern: try c.uvint())
     }
 
-    @inline(__always) private func readLocalDeletionTime() throws -> Int64 {
-        let v = header.minLocalDeletionTime &+ Int64(bitPattern: try input.readUnsignedVInt())
+    @inline(__always) private func readLocalDeletionTime(_ c: inout Cursor) throws -> Int64 {
+        let v = header.minLocalDeletionTime &+ Int64(bitPattern: try c.uvint())
         return hasUIntDeletionTime ? Int64(UInt32(truncatingIfNeeded: v)) : Int64(Int32(truncatingIfNeeded: v))
     }
 
-    @inline(__always) private func readTTL() throws -> Int32 {
-        Int32(truncatingIfNeeded: header.minTTL &+ Int64(bitPattern: try input.readUnsignedVInt()))
+    @inline(__always) private func readTTL(_ c: inout Cursor) throws -> Int32 {
+        Int32(truncatingIfNeeded: header.minTTL &+ Int64(bitPattern: try c.uvint()))
     }
 
-    private func readDeletion() throws -> DeletionTime {
-        let mfda = try readTimestamp()
-        let ldt = try readLocalDeletionTime()
+    private func readDeletion(_ c: inout Cursor) throws -> DeletionTime {
+        let mfda = try readTimestamp(&c)
+        let ldt = try readLocalDeletionTime(&c)
         if mfda == .min { return .live }
         return DeletionTime(markedForDeleteAt: mfda, localDeletionTime: ldt)
     }
 
-    private func readValue(fixedLength: Int?) throws -> [UInt8] {
-        if let n = fixedLength { return try input.readBytes(n) }
-        let at = input.position
-        let n = try input.readUnsignedVInt()
-        guard n <= UInt64(input.length - input.position) else {
-            throw input.error(.corrupt, at: at, "value length \(n) runs past the end of the data")
-        }
-        return try input.readBytes(Int(n))
-    }
-
-    private func readClusteringValues(count: Int) throws -> ClusteringValues {
-        var values: ClusteringValues = []
-        values.reserveCapacity(count)
-        var offset = 0
-        while offset < count {
-            let bits = try input.readUnsignedVInt()
-            let limit = min(count, offset + 32)
-            for i in offset..<limit {
-                let shift = UInt64((i - offset) * 2)
-                if bits & (1 << (shift + 1)) != 0 {
-                    values.append(nil)
-                } else if bits & (1 << shift) != 0 {
-                    values.append([])
-                } else {
-                    values.append(try readValue(fixedLength: fileClusteringTypes[i].fixedLength))
-                }
-            }
-            offset = limit
-        }
-        return values
-    }
-
     /// The header columns present in a row: all of them, or the subset its bitmap names.
-    private func readPresentColumns(flags: UInt8, total: Int) throws -> [Int] {
-        if flags & Flags.hasAllColumns != 0 { return Array(0..<total) }
-        let at = input.position
-        let encoded = try input.readUnsignedVInt()
-        if encoded == 0 { return Array(0..<total) }
+    private func readPresentColumns(_ c: inout Cursor, flags: UInt8, total: Int, at: Int64) throws -> [Int]? {
+        if flags & Flags.hasAllColumns != 0 { return nil }
+        let encoded = try c.uvint()
+        if encoded == 0 { return nil }
         if total < 64 {
             // Bit i set: column i is missing.
             return (0..<total).filter { encoded & (1 << UInt64($0)) == 0 }
@@ -247,17 +342,19 @@ public final class SSTableScanner {
         guard encoded <= UInt64(total) else {
             throw input.error(.corrupt, at: at, "\(encoded) columns missing out of \(total)")
         }
+        func index() throws -> Int {
+            let i = try c.uvint()
+            guard i < UInt64(total) else { throw input.error(.corrupt, at: at, "column index \(i) out of \(total)") }
+            return Int(i)
+        }
         let present = total - Int(encoded)
         var result: [Int] = []
         if present < total / 2 {
-            for _ in 0..<present {
-                let i = try input.readLength("column index", max: total - 1)
-                result.append(i)
-            }
+            for _ in 0..<present { result.append(try index()) }
         } else {
             var next = 0
             for _ in 0..<Int(encoded) {
-                let missing = try input.readLength("column index", max: total - 1)
+                let missing = try index()
                 while next < missing { result.append(next); next += 1 }
                 next = missing + 1
             }
@@ -266,15 +363,16 @@ public final class SSTableScanner {
         return result
     }
 
-    private func readRowBody(flags: UInt8, extended: UInt8, clustering: ClusteringValues, isStatic: Bool) throws -> Row {
-        _ = try input.readUnsignedVInt() // row size
-        _ = try input.readUnsignedVInt() // previous unfiltered size
+    private func parseRowBody(_ c: inout Cursor, flags: UInt8, clustering: ClusteringValues, isStatic: Bool,
+                              storage: [UInt8], at: Int64) throws -> Row {
+        _ = try c.uvint() // row size
+        _ = try c.uvint() // previous unfiltered size
         var liveness = LivenessInfo.empty
         if flags & Flags.hasTimestamp != 0 {
-            let ts = try readTimestamp()
+            let ts = try readTimestamp(&c)
             if flags & Flags.hasTTL != 0 {
-                let ttl = try readTTL()
-                let ldt = try readLocalDeletionTime()
+                let ttl = try readTTL(&c)
+                let ldt = try readLocalDeletionTime(&c)
                 liveness = LivenessInfo(timestamp: ts, ttl: ttl, localExpirationTime: ldt)
             } else {
                 liveness = LivenessInfo(timestamp: ts, ttl: 0, localExpirationTime: Int64(Int32.max))
@@ -282,29 +380,34 @@ public final class SSTableScanner {
         }
         var deletion = DeletionTime.live
         if flags & Flags.hasDeletion != 0 {
-            deletion = try readDeletion()
             // A shadowable deletion (materialized views) is read as a regular one.
+            deletion = try readDeletion(&c)
         }
         let columnIds = isStatic ? mapping.staticColumns : mapping.regularColumns
-        let types = isStatic ? mapping.staticTypes : mapping.regularTypes
-        let present = try readPresentColumns(flags: flags, total: columnIds.count)
+        let complex = isStatic ? staticIsComplex : regularIsComplex
+        let fixed = isStatic ? staticFixedLengths : regularFixedLengths
+        let present = try readPresentColumns(&c, flags: flags, total: columnIds.count, at: at)
         var cells: [Cell] = []
-        cells.reserveCapacity(present.count)
+        cells.reserveCapacity(present?.count ?? columnIds.count)
         var complexDeletions: [(column: Int, deletion: DeletionTime)] = []
-        for i in present {
+        let count = present?.count ?? columnIds.count
+        for k in 0..<count {
+            let i = present?[k] ?? k
             let column = columnIds[i]
-            let type = types[i]
-            if type.isMultiCell {
+            if complex[i] {
                 var cd = DeletionTime.live
-                if flags & Flags.hasComplexDeletion != 0 { cd = try readDeletion() }
+                if flags & Flags.hasComplexDeletion != 0 { cd = try readDeletion(&c) }
                 if !cd.isLive && column >= 0 { complexDeletions.append((column, cd)) }
-                let count = try input.readLength("cell count", max: Int(Int32.max))
-                for _ in 0..<count {
-                    let cell = try readCell(column: column, fixedLength: nil, complex: true, liveness: liveness)
+                let n = try c.uvint()
+                guard n <= UInt64(c.remaining) else {
+                    throw input.error(.corrupt, at: at, "a complex column claims \(n) cells in a row of \(storage.count) bytes")
+                }
+                for _ in 0..<Int(n) {
+                    let cell = try readCell(&c, column: column, fixedLength: nil, complex: true, liveness: liveness)
                     if column >= 0 { cells.append(cell) }
                 }
             } else {
-                let cell = try readCell(column: column, fixedLength: type.fixedLength, complex: false, liveness: liveness)
+                let cell = try readCell(&c, column: column, fixedLength: fixed[i], complex: false, liveness: liveness)
                 if column >= 0 { cells.append(cell) }
             }
         }
@@ -313,7 +416,7 @@ public final class SSTableScanner {
         if !isSortedByColumn(cells) { cells.sort { $0.column < $1.column } }
         let regular = isStatic && mapping.staticRowIsRegular
         return Row(isStatic: isStatic && !regular, clustering: regular ? [] : clustering, liveness: liveness,
-                   deletion: deletion, cells: cells, complexDeletions: complexDeletions)
+                   deletion: deletion, cells: cells, complexDeletions: complexDeletions, storage: storage)
     }
 
     private func isSortedByColumn(_ cells: [Cell]) -> Bool {
@@ -325,25 +428,24 @@ public final class SSTableScanner {
         return true
     }
 
-    private func readCell(column: Int, fixedLength: Int?, complex: Bool, liveness: LivenessInfo) throws -> Cell {
-        let flags = try input.readUInt8()
+    @inline(__always)
+    private func readCell(_ c: inout Cursor, column: Int, fixedLength: Int?, complex: Bool, liveness: LivenessInfo) throws -> Cell {
+        let flags = try c.u8()
         let deleted = flags & Flags.cellDeleted != 0
         var expiring = flags & Flags.cellExpiring != 0
-        let useRowTimestamp = flags & Flags.cellRowTimestamp != 0
-        let useRowTTL = flags & Flags.cellRowTTL != 0
-        let timestamp = useRowTimestamp ? liveness.timestamp : try readTimestamp()
+        let timestamp = flags & Flags.cellRowTimestamp != 0 ? liveness.timestamp : try readTimestamp(&c)
         var ldt = Int64(Int32.max)
         var ttl: Int32 = 0
-        if useRowTTL {
+        if flags & Flags.cellRowTTL != 0 {
             ldt = liveness.localExpirationTime
             ttl = liveness.ttl
             expiring = liveness.isExpiring
         } else {
-            if deleted || expiring { ldt = try readLocalDeletionTime() }
-            if expiring { ttl = try readTTL() }
+            if deleted || expiring { ldt = try readLocalDeletionTime(&c) }
+            if expiring { ttl = try readTTL(&c) }
         }
-        let path: [UInt8]? = complex ? try readValue(fixedLength: nil) : nil
-        let value: [UInt8] = flags & Flags.cellEmptyValue != 0 ? [] : try readValue(fixedLength: fixedLength)
+        let path: Range<Int>? = complex ? try c.take(try valueLength(&c, fixed: nil)) : nil
+        let value: Range<Int> = flags & Flags.cellEmptyValue != 0 ? c.index..<c.index : try c.take(try valueLength(&c, fixed: fixedLength))
         return Cell(column: column, timestamp: timestamp, ttl: ttl, localDeletionTime: ldt, isTombstone: deleted,
                     isExpiring: expiring && !deleted, path: path, value: value)
     }

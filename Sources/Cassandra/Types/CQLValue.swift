@@ -40,6 +40,10 @@ public enum ValueDecoder {
         try bytes.withUnsafeBufferPointer { try decode($0[...], as: type) }
     }
 
+    public static func decode(_ bytes: ArraySlice<UInt8>, as type: CQLType) throws -> CQLValue {
+        try bytes.withUnsafeBufferPointer { try decode($0[...], as: type) }
+    }
+
     public static func decode(_ b: Slice<UnsafeBufferPointer<UInt8>>, as type: CQLType) throws -> CQLValue {
         func need(_ n: Int) throws {
             guard b.count == n else {

@@ -5,6 +5,10 @@ public enum ValueComparator {
         a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in compare(pa[...], pb[...], as: type) } }
     }
 
+    public static func compare(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>, as type: CQLType) -> Int {
+        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in compare(pa[...], pb[...], as: type) } }
+    }
+
     static func bytes(_ a: Slice<UnsafeBufferPointer<UInt8>>, _ b: Slice<UnsafeBufferPointer<UInt8>>) -> Int {
         let n = Swift.min(a.count, b.count)
         var i = a.startIndex, j = b.startIndex
@@ -173,7 +177,7 @@ public struct ClusteringComparator: Sendable {
 
     public init(types: [CQLType]) { self.types = types }
 
-    func compareValue(_ a: [UInt8]?, _ b: [UInt8]?, at i: Int) -> Int {
+    func compareValue(_ a: Bytes?, _ b: Bytes?, at i: Int) -> Int {
         guard let a else { return b == nil ? 0 : -1 }
         guard let b else { return 1 }
         return ValueComparator.compare(a, b, as: i < types.count ? types[i] : .blob)
