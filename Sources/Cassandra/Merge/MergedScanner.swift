@@ -80,6 +80,7 @@ public final class MergedScanner {
 
     /// The next live row of the current partition (with only its live cells), or nil.
     public func nextRow() throws -> Row? {
+        if active.count == 1 { return try nextRowOfOneSource(sources[active[0]]) }
         let cmp = layout.comparator
         while true {
             var minIndex = -1
@@ -110,6 +111,22 @@ public final class MergedScanner {
             let merged = versions.count == 1 ? versions[0] : merge(versions)
             if let live = resolve(merged, over: .max(partitionDeletion, rangeDeletion)) { return live }
         }
+    }
+
+    /// The common case of a partition only one file holds: nothing to merge, only deletions
+    /// and expiry to apply.
+    private func nextRowOfOneSource(_ s: Source) throws -> Row? {
+        while let u = s.peek {
+            s.peek = try s.scanner.nextUnfiltered()
+            switch u {
+            case .marker(let m):
+                s.openDeletion = m.openDeletion
+            case .row(let r):
+                let over = s.openDeletion.map { DeletionTime.max(partitionDeletion, $0) } ?? partitionDeletion
+                if let live = resolve(r, over: over) { return live }
+            }
+        }
+        return nil
     }
 
     private func compare(_ a: Unfiltered, _ b: Unfiltered, _ cmp: ClusteringComparator) -> Int {
@@ -178,19 +195,25 @@ public final class MergedScanner {
     }
 
     /// Applies the deletions over a row and expiry; nil if nothing of it is live.
-    func resolve(_ row: Row, over outer: DeletionTime) -> Row? {
-        let deletion = DeletionTime.max(outer, row.deletion)
+    func resolve(_ row: consuming Row, over outer: DeletionTime) -> Row? {
         var r = row
+        let deletion = DeletionTime.max(outer, r.deletion)
         if deletion.deletes(r.liveness.timestamp) || !r.liveness.isLive(now: now) { r.liveness = .empty }
-        r.cells.removeAll { cell in
-            if deletion.deletes(cell.timestamp) || !cell.isLive(now: now) { return true }
-            if cell.hasPath, let cd = row.complexDeletions.first(where: { $0.column == cell.column }) {
-                return cd.deletion.deletes(cell.timestamp)
+        let complexDeletions = r.complexDeletions
+        let now = self.now
+        if deletion.isLive && complexDeletions.isEmpty && now == nil {
+            r.cells.removeAll { $0.isTombstone }
+        } else {
+            r.cells.removeAll { cell in
+                if deletion.deletes(cell.timestamp) || !cell.isLive(now: now) { return true }
+                if cell.hasPath, !complexDeletions.isEmpty, let cd = complexDeletions.first(where: { $0.column == cell.column }) {
+                    return cd.deletion.deletes(cell.timestamp)
+                }
+                return false
             }
-            return false
         }
         r.deletion = .live
-        r.complexDeletions = []
+        if !r.complexDeletions.isEmpty { r.complexDeletions = [] }
         if r.liveness.isEmpty && r.cells.isEmpty { return nil }
         return r
     }

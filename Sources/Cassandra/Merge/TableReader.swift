@@ -110,14 +110,20 @@ public final class LiveRowStream {
     let merged: MergedScanner
     private var partition: MergedScanner.Partition?
     private var partitionKey: [CQLValue] = []
-    private var staticValues: [Int: CQLValue] = [:]
+    private var staticValues: [CQLValue?] = []
+    private var hasLiveStatic = false
+    private var values: [CQLValue?] = []
     private var rowsInPartition = 0
     private let displayIndex: [(kind: ColumnDefinition.Kind, index: Int)]
+    private let schema: TableSchema
+    private let clustering: [ColumnDefinition]
 
     init(merged: MergedScanner, layout: TableLayout) {
         self.merged = merged
         self.layout = layout
         let s = layout.schema
+        schema = s
+        clustering = s.clustering
         displayIndex = s.displayOrder.map { name in
             if let i = s.partitionKey.firstIndex(where: { $0.name == name }) { return (.partitionKey, i) }
             if let i = s.clustering.firstIndex(where: { $0.name == name }) { return (.clustering, i) }
@@ -135,9 +141,13 @@ public final class LiveRowStream {
                 guard let p = try merged.nextPartition() else { return nil }
                 partition = p
                 rowsInPartition = 0
-                partitionKey = try RowDecoder.partitionKey(p.key, schema: layout.schema)
-                staticValues = [:]
-                if let st = p.staticRow { staticValues = try RowDecoder.cellValues(st, layout: layout) }
+                partitionKey = try RowDecoder.partitionKey(p.key, schema: schema)
+                staticValues = [CQLValue?](repeating: nil, count: layout.cellColumns.count)
+                hasLiveStatic = false
+                if let st = p.staticRow {
+                    try RowDecoder.cellValues(st, layout: layout, into: &staticValues)
+                    hasLiveStatic = !st.cells.isEmpty
+                }
             }
             if let row = try merged.nextRow() {
                 rowsInPartition += 1
@@ -146,25 +156,23 @@ public final class LiveRowStream {
             let hadRows = rowsInPartition > 0
             partition = nil
             // A partition with only a live static row shows as one row with null clustering.
-            if !hadRows && !staticValues.isEmpty {
+            if !hadRows && hasLiveStatic {
                 return try assemble(nil)
             }
         }
     }
 
     private func assemble(_ row: Row?) throws -> [CQLValue] {
-        var cellValues = staticValues
-        if let row {
-            for (k, v) in try RowDecoder.cellValues(row, layout: layout) { cellValues[k] = v }
-        }
+        values = staticValues
+        if let row { try RowDecoder.cellValues(row, layout: layout, into: &values) }
         return try displayIndex.map { kind, index in
             switch kind {
             case .partitionKey: return partitionKey[index]
             case .clustering:
                 guard let row, index < row.clustering.count, let bytes = row.clustering[index] else { return .null }
-                return try RowDecoder.decode(bytes, as: layout.schema.clustering[index].type, column: layout.schema.clustering[index].name)
+                return try RowDecoder.decode(bytes, as: clustering[index].type, column: clustering[index].name)
             default:
-                return index >= 0 ? cellValues[index] ?? .null : .null
+                return index >= 0 ? values[index] ?? .null : .null
             }
         }
     }
@@ -194,9 +202,8 @@ enum RowDecoder {
         return parts
     }
 
-    /// Values of a resolved row's live cells, by cell column index.
-    static func cellValues(_ row: Row, layout: TableLayout) throws -> [Int: CQLValue] {
-        var out: [Int: CQLValue] = [:]
+    /// Values of a resolved row's live cells, stored at their cell column index.
+    static func cellValues(_ row: Row, layout: TableLayout, into out: inout [CQLValue?]) throws {
         var i = 0
         let cells = row.cells
         while i < cells.count {
@@ -231,6 +238,5 @@ enum RowDecoder {
                 break
             }
         }
-        return out
     }
 }
