@@ -99,10 +99,29 @@ class Partition:
     def __init__(self, pk, deletion=None):
         self.key = struct.pack(">i", pk)
         self.deletion = deletion  # (markedForDeleteAt, localDeletionTime) or None
-        self.rows = []            # dicts: at, ts, [ttl, expires], [deleted], cells
+        self.rows = []            # dicts: at, ts, [deleted], cells
 
 
-def write_sstable(out_dir, generation, partitions):
+class Column:
+    """A regular column: its marshal type and how a cell's value (and, for complex columns,
+    its path) is serialized. Set columns keep the element in the cell's "value" and write it
+    as the path, with an empty value."""
+
+    def __init__(self, name, marshal, encode, fixed=False, complex=False, path=None, set_like=False):
+        self.name, self.marshal, self.encode = name, marshal, encode
+        self.fixed, self.complex, self.path, self.set_like = fixed, complex, path, set_like
+
+
+DEMO_COLUMNS = [
+    Column("email", MARSHAL + "UTF8Type", lambda v: v.encode()),
+    Column("score", MARSHAL + "DoubleType", lambda v: struct.pack(">d", v), fixed=True),
+    Column("tags", MARSHAL + "SetType(" + MARSHAL + "UTF8Type)", lambda v: v.encode(), complex=True, set_like=True),
+]
+
+
+def write_sstable(out_dir, generation, partitions, columns=DEMO_COLUMNS):
+    """Writes nb-<generation>-big-* for partitions of (id int, at timestamp DESC, <columns>).
+    `columns` must be in Cassandra's row order: simple columns by name, then complex ones."""
     # Encoding stats: every timestamp, deletion time and TTL is stored relative to the minimum.
     timestamps, ldts, ttls = [], [], []
     for p in partitions:
@@ -116,11 +135,12 @@ def write_sstable(out_dir, generation, partitions):
                 timestamps.append(c["ts"])
                 if "ttl" in c:
                     ttls.append(c["ttl"]); ldts.append(c["expires"])
+                if c.get("tombstone"):
+                    ldts.append(c["tombstone"])
     min_ts = min(timestamps)
     min_ldt = min(ldts) if ldts else NO_DELETION_TIME
     min_ttl = min(ttls) if ttls else 0
-    header_regular = [("email", MARSHAL + "UTF8Type"), ("score", MARSHAL + "DoubleType"),
-                      ("tags", MARSHAL + "SetType(" + MARSHAL + "UTF8Type)")]
+    header_regular = [(c.name, c.marshal) for c in columns]
 
     data = bytearray()
     partitions = sorted(partitions, key=lambda p: (murmur3_token(p.key), p.key))
@@ -140,37 +160,42 @@ def write_sstable(out_dir, generation, partitions):
                 flags |= 0x10
                 body += uvint(r["deleted"][0] - min_ts) + uvint(r["deleted"][1] - min_ldt)
             names = [c["column"] for c in r["cells"]]
-            present = [n for n, _ in header_regular if n in names]
-            if len(present) == len(header_regular):
+            present = [col for col in columns if col.name in names]
+            if len(present) == len(columns):
                 flags |= 0x20  # HAS_ALL_COLUMNS
             else:
                 missing = 0
-                for i, (n, _) in enumerate(header_regular):
-                    if n not in names:
+                for i, col in enumerate(columns):
+                    if col.name not in names:
                         missing |= 1 << i
                 body += uvint(missing)
-            for n, _ in header_regular:
-                cells = [c for c in r["cells"] if c["column"] == n]
+            for col in columns:
+                cells = [c for c in r["cells"] if c["column"] == col.name]
                 if not cells:
                     continue
-                if n == "tags":
+                if col.complex:
                     body += uvint(len(cells))
                 for c in cells:
                     cflags = 0
                     if "ttl" in c:
                         cflags |= 0x02
-                    if n == "tags":
-                        cflags |= 0x04  # set elements have empty values
+                    if c.get("tombstone"):
+                        cflags |= 0x01
+                    if col.set_like or c.get("tombstone"):
+                        cflags |= 0x04  # no value: set elements, tombstones
                     body.append(cflags)
                     body += uvint(c["ts"] - min_ts)
                     if "ttl" in c:
                         body += uvint(c["expires"] - min_ldt) + uvint(c["ttl"] - min_ttl)
-                    if n == "tags":
-                        body += with_vint_length(c["value"].encode())
-                    elif n == "email":
-                        body += with_vint_length(c["value"].encode())
-                    else:
-                        body += struct.pack(">d", c["value"])
+                    elif c.get("tombstone"):
+                        body += uvint(c["tombstone"] - min_ldt)
+                    if col.complex:
+                        path = col.encode(c["value"]) if col.set_like else col.path(c["path"])
+                        body += with_vint_length(path)
+                    if not col.set_like and not c.get("tombstone"):
+                        # Complex cells carry the collection's (variable-length) type: always a length.
+                        value = col.encode(c["value"])
+                        body += value if col.fixed and not col.complex else with_vint_length(value)
             clustering = uvint(0) + struct.pack(">q", r["at"])
             prev = uvint(previous)
             row = bytes([flags]) + clustering + uvint(len(prev) + len(body)) + prev + bytes(body)

@@ -7,14 +7,14 @@ import Testing
 /// partition deletion, a TTL expired at the reference time.
 @Suite("Demo SSTables")
 struct DemoSSTableTests {
-    static func makeDemo() throws -> URL {
+    static func makeDemo(_ script: String = "make_demo_sstables.py") throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("movesql-demo-\(UUID().uuidString)")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", Fixtures.repositoryRoot.appendingPathComponent("scripts/make_demo_sstables.py").path, dir.path]
+        p.arguments = ["python3", Fixtures.repositoryRoot.appendingPathComponent("scripts/\(script)").path, dir.path]
         try p.run()
         p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw FixtureError("make_demo_sstables.py failed") }
+        guard p.terminationStatus == 0 else { throw FixtureError("\(script) failed") }
         return dir
     }
 
@@ -36,6 +36,22 @@ struct DemoSSTableTests {
             .split(separator: "\n").map(String.init)
         let reference = ISO8601.parseSeconds("2026-01-01T00:00:00Z")!
         #expect(try dump(dir, now: reference) == expected)
+    }
+
+    /// Types no shared fixture holds (non-frozen UDTs, vectors) with frozen collections, tuples,
+    /// durations, varints, decimals, non-frozen lists, maps and sets and an element tombstone,
+    /// written by scripts/make_type_sstables.py.
+    @Test func typesTheFixturesLack() throws {
+        let dir = try Self.makeDemo("make_type_sstables.py")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let expected = try String(contentsOf: dir.appendingPathComponent("expected.jsonl"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        #expect(try dump(dir, now: nil) == expected)
+        // The header's types read back to the marshal names the encoder wrote.
+        let sstable = try #require(try SSTable.discover(path: dir.path).first)
+        let names = Set(sstable.header.regularColumns.map(\.type.marshalName))
+        #expect(names.contains("org.apache.cassandra.db.marshal.VectorType(org.apache.cassandra.db.marshal.FloatType,3)"))
+        #expect(sstable.header.regularColumns.first { $0.name == "pt" }?.type.isMultiCell == true)
     }
 
     @Test func ttlIsKeptWithoutExpiry() throws {
