@@ -250,7 +250,7 @@ struct Cursor {
     var remaining: Int { bytes.count - index }
 
     @inline(__always) mutating func need(_ n: Int) throws {
-        if n > bytes.count - index { throw Shortfall(needed: index + n) }
+        if n > bytes.count - index { throw Shortfall(needed: n > Int.max - index ? Int.max : index + n) }
     }
 
     @inline(__always) mutating func u8() throws -> UInt8 {

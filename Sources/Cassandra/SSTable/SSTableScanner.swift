@@ -176,7 +176,7 @@ public final class SSTableScanner {
                     throw input.error(.truncated, at: start + Int64(available),
                                       "the data ends inside a row or marker that starts at \(start)")
                 }
-                window = max(window * 2, s.needed)
+                window = max(window.multipliedReportingOverflow(by: 2).overflow ? Int.max : window * 2, s.needed)
             }
         }
         let bytes = try input.readBytes(extent)
@@ -189,9 +189,9 @@ public final class SSTableScanner {
                 }
                 return u
             }
-        } catch let s as Cursor.Shortfall {
-            throw input.error(.corrupt, at: start + Int64(s.needed),
-                              "a row's content runs past the \(extent) bytes its recorded size gives it")
+        } catch is Cursor.Shortfall {
+            throw input.error(.corrupt, at: start,
+                              "the content of the row at this offset runs past the \(extent) bytes its recorded size gives it")
         }
     }
 
@@ -233,7 +233,9 @@ public final class SSTableScanner {
     @inline(__always) private func valueLength(_ c: inout Cursor, fixed: Int?) throws -> Int {
         if let fixed { return fixed }
         let n = try c.uvint()
-        guard n <= UInt64(c.remaining) else { throw Cursor.Shortfall(needed: c.index + Int(clamping: n)) }
+        guard n <= UInt64(c.remaining) else {
+            throw Cursor.Shortfall(needed: n > UInt64(Int.max - c.index) ? Int.max : c.index + Int(n))
+        }
         return Int(n)
     }
 
