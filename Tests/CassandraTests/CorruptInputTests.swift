@@ -172,6 +172,18 @@ struct CorruptInputTests {
         #expect(Self.readAll(dir)?.kind == .unsupportedFormat)
     }
 
+    @Test func sstablesOfDifferentTablesAreRefused() throws {
+        let dir = try Self.copy("scylla/mc/simple")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let other = try Fixtures.sstableFolder("scylla/mc/compound_ck")
+        for f in try FileManager.default.contentsOfDirectory(atPath: other.path) where f.hasPrefix("mc-1-big-") {
+            try FileManager.default.copyItem(at: other.appendingPathComponent(f), to: dir.appendingPathComponent(f.replacingOccurrences(of: "mc-1-", with: "mc-2-")))
+        }
+        let e = try #require(Self.readAll(dir))
+        #expect(e.kind == .schema)
+        #expect(e.description.contains("not of one table"))
+    }
+
     @Test func cliReportsErrorsAndExitsNonZero() throws {
         let dir = try Self.copy("scylla/me/integrity_invalid_checksums-lz4")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -23,6 +23,17 @@ public final class TableReader {
                                "partitioner \(s.statistics.partitionerName) differs from \(first.descriptor)'s \(p.rawValue): these files are not of one table")
         }
         self.partitioner = p
+        // The files of one table share their key and clustering types.
+        let key = first.header.partitionKeyType.marshalName
+        let clustering = first.header.clusteringTypes.map(\.marshalName)
+        for s in sstables.dropFirst() {
+            let otherKey = s.header.partitionKeyType.marshalName
+            let otherClustering = s.header.clusteringTypes.map(\.marshalName)
+            guard otherKey == key, otherClustering == clustering else {
+                throw SSTableError(.schema, file: s.descriptor.path("Statistics.db"),
+                                   "primary key types (\(s.header.partitionKeyType.cql); \(s.header.clusteringTypes.map(\.cql).joined(separator: ", "))) differ from \(first.descriptor)'s (\(first.header.partitionKeyType.cql); \(first.header.clusteringTypes.map(\.cql).joined(separator: ", "))): these files are not of one table")
+            }
+        }
         let resolved = try schema ?? TableReader.schemaFromHeaders(sstables)
         if schema != nil {
             let fileKey = first.header.partitionKeyType
