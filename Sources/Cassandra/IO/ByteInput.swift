@@ -138,31 +138,21 @@ public final class ByteInput {
 
     // MARK: variable-length
 
-    /// Cassandra's unsigned vint (`VIntCoding`): the count of leading one bits of the first
-    /// byte is the count of bytes that follow, big-endian.
-    @inlinable public func readUnsignedVInt() throws -> UInt64 {
+    /// Cassandra's unsigned vint (see `VInt`).
+    public func readUnsignedVInt() throws -> UInt64 {
         try require(1)
-        let first = buffer[pos]
-        if first & 0x80 == 0 {
-            pos += 1
-            return UInt64(first)
-        }
-        let extra = (~first).leadingZeroBitCount
-        try require(1 + extra)
-        var v = UInt64(first & (extra >= 7 ? 0 : (0xFF >> UInt8(extra + 1))))
-        for i in 1...extra { v = v << 8 | UInt64(buffer[pos + i]) }
-        pos += 1 + extra
+        let size = 1 + VInt.extraBytes(buffer[pos])
+        try require(size)
+        let v = buffer.withUnsafeBytes { VInt.decode($0.baseAddress! + pos) }
+        pos += size
         return v
     }
 
     /// Zig-zag signed vint.
-    @inlinable public func readVInt() throws -> Int64 {
-        let n = try readUnsignedVInt()
-        return Int64(bitPattern: (n >> 1) ^ (0 &- (n & 1)))
-    }
+    public func readVInt() throws -> Int64 { VInt.zigzag(try readUnsignedVInt()) }
 
     /// An unsigned vint that must fit a non-negative Int (a length or a count).
-    @inlinable public func readLength(_ what: @autoclosure () -> String, max: Int = Int(Int32.max)) throws -> Int {
+    public func readLength(_ what: @autoclosure () -> String, max: Int = Int(Int32.max)) throws -> Int {
         let at = position
         let v = try readUnsignedVInt()
         guard v <= UInt64(max) else {
@@ -283,7 +273,7 @@ struct Cursor {
         return v
     }
 
-    /// Cassandra's unsigned vint (see `ByteInput.readUnsignedVInt`).
+    /// Cassandra's unsigned vint (see `VInt`).
     @inline(__always) mutating func uvint() throws -> UInt64 {
         try need(1)
         let first = bytes[index]
@@ -291,12 +281,10 @@ struct Cursor {
             index += 1
             return UInt64(first)
         }
-        let extra = (~first).leadingZeroBitCount
-        try need(1 + extra)
-        var v = UInt64(first & (extra >= 7 ? 0 : (0xFF >> UInt8(extra + 1))))
-        for k in 1...extra { v = v << 8 | UInt64(bytes[index + k]) }
-        index += 1 + extra
-        return v
+        let size = 1 + VInt.extraBytes(first)
+        try need(size)
+        defer { index += size }
+        return VInt.decode(bytes.baseAddress! + index)
     }
 
     /// The range of the next `n` bytes, consumed.

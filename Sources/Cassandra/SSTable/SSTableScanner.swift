@@ -204,9 +204,9 @@ public final class SSTableScanner {
         if flags & Flags.isMarker != 0 {
             _ = try c.u8()
             let size = Int(try c.u16())
-            try skipClustering(&c, count: min(size, fileClusteringTypes.count))
+            _ = try parseClustering(&c, count: min(size, fileClusteringTypes.count), storage: nil)
         } else if ext & Flags.isStatic == 0 {
-            try skipClustering(&c, count: fileClusteringTypes.count)
+            _ = try parseClustering(&c, count: fileClusteringTypes.count, storage: nil)
         }
         let at = c.index
         let size = try c.uvint()
@@ -214,20 +214,6 @@ public final class SSTableScanner {
             throw input.error(.corrupt, at: input.position + Int64(at), "impossible row size \(size)")
         }
         return c.index + Int(size)
-    }
-
-    private func skipClustering(_ c: inout Cursor, count: Int) throws {
-        var offset = 0
-        while offset < count {
-            let bits = try c.uvint()
-            let limit = min(count, offset + 32)
-            for i in offset..<limit {
-                let shift = UInt64((i - offset) * 2)
-                if bits & (3 << shift) != 0 { continue }
-                _ = try c.take(try valueLength(&c, fixed: clusteringFixedLengths[i]))
-            }
-            offset = limit
-        }
     }
 
     @inline(__always) private func valueLength(_ c: inout Cursor, fixed: Int?) throws -> Int {
@@ -269,9 +255,11 @@ public final class SSTableScanner {
         return .row(try parseRowBody(&c, flags: flags, clustering: clustering, isStatic: isStatic, storage: storage, at: at))
     }
 
-    private func parseClustering(_ c: inout Cursor, count: Int, storage: [UInt8]) throws -> ClusteringValues {
+    /// Clustering values as slices of `storage` (nil: only move past them): blocks of 32
+    /// values, each block led by a vint with two bits per value (empty, null).
+    private func parseClustering(_ c: inout Cursor, count: Int, storage: [UInt8]?) throws -> ClusteringValues {
         var values: ClusteringValues = []
-        values.reserveCapacity(count)
+        if storage != nil { values.reserveCapacity(count) }
         var offset = 0
         while offset < count {
             let bits = try c.uvint()
@@ -279,11 +267,12 @@ public final class SSTableScanner {
             for i in offset..<limit {
                 let shift = UInt64((i - offset) * 2)
                 if bits & (1 << (shift + 1)) != 0 {
-                    values.append(nil)
+                    if storage != nil { values.append(nil) }
                 } else if bits & (1 << shift) != 0 {
-                    values.append([])
+                    if storage != nil { values.append([]) }
                 } else {
-                    values.append(storage[try c.take(try valueLength(&c, fixed: clusteringFixedLengths[i]))])
+                    let range = try c.take(try valueLength(&c, fixed: clusteringFixedLengths[i]))
+                    if let storage { values.append(storage[range]) }
                 }
             }
             offset = limit

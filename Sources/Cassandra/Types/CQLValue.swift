@@ -222,19 +222,11 @@ public enum ValueDecoder {
         }
 
         mutating func uvint() throws -> UInt64 {
-            let p = try take(1)
-            let first = p[p.startIndex]
-            if first & 0x80 == 0 { return UInt64(first) }
-            let extra = (~first).leadingZeroBitCount
-            var v = UInt64(first & (extra >= 7 ? 0 : (0xFF >> UInt8(extra + 1))))
-            let rest = try take(extra)
-            for c in rest { v = v << 8 | UInt64(c) }
-            return v
+            guard let first = s.first else { throw DecodeError(message: "value truncated: needed a vint, 0 bytes left") }
+            let bytes = try take(1 + VInt.extraBytes(first))
+            return VInt.decode(UnsafeRawPointer(bytes.base.baseAddress! + bytes.startIndex))
         }
 
-        mutating func vint() throws -> Int64 {
-            let n = try uvint()
-            return Int64(bitPattern: (n >> 1) ^ (0 &- (n & 1)))
-        }
+        mutating func vint() throws -> Int64 { VInt.zigzag(try uvint()) }
     }
 }
