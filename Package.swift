@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "movesql", targets: ["movesql"]),
         .library(name: "Cassandra", targets: ["Cassandra"]),
+        .library(name: "SQL", targets: ["SQL"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -21,6 +22,7 @@ let package = Package(
             name: "Cassandra",
             dependencies: ["CLZ4", "CZstd", "CSnappy", "CZlib"]
         ),
+        .target(name: "SQL"),
         .executableTarget(
             name: "movesql",
             dependencies: [
@@ -31,7 +33,12 @@ let package = Package(
         ),
         .testTarget(
             name: "CassandraTests",
-            dependencies: ["Cassandra"]
+            dependencies: ["Cassandra"],
+            exclude: ["Support/expand_rows.py"]
+        ),
+        .testTarget(
+            name: "SQLTests",
+            dependencies: ["SQL"]
         ),
     ]
 )
