@@ -3,11 +3,12 @@ import PackageDescription
 
 let package = Package(
     name: "movesql",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "movesql", targets: ["movesql"]),
         .library(name: "Cassandra", targets: ["Cassandra"]),
         .library(name: "SQL", targets: ["SQL"]),
+        .library(name: "Columnar", targets: ["Columnar"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -23,6 +24,7 @@ let package = Package(
             dependencies: ["CLZ4", "CZstd", "CSnappy", "CZlib"]
         ),
         .target(name: "SQL"),
+        .target(name: "Columnar"),
         .executableTarget(
             name: "movesql",
             dependencies: [
@@ -39,6 +41,10 @@ let package = Package(
         .testTarget(
             name: "SQLTests",
             dependencies: ["SQL"]
+        ),
+        .testTarget(
+            name: "ColumnarTests",
+            dependencies: ["Columnar"]
         ),
     ]
 )
