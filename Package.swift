@@ -25,6 +25,7 @@ let package = Package(
         ),
         .target(name: "SQL"),
         .target(name: "Columnar"),
+        .target(name: "Engine", dependencies: ["SQL", "Columnar"]),
         .executableTarget(
             name: "movesql",
             dependencies: [
@@ -45,6 +46,10 @@ let package = Package(
         .testTarget(
             name: "ColumnarTests",
             dependencies: ["Columnar"]
+        ),
+        .testTarget(
+            name: "EngineTests",
+            dependencies: ["Engine", "SQL", "Columnar"]
         ),
     ]
 )

@@ -1,0 +1,42 @@
+import Columnar
+
+/// An expression after binding: every column resolved to an input position, every type
+/// known, every function resolved to its implementation. Evaluated a batch at a time.
+public indirect enum BoundExpr: Sendable {
+    case column(index: Int, type: DataType)
+    case constant(Value, DataType)
+    case call(BoundFunction, [BoundExpr])
+    case cast(BoundExpr, to: DataType, isTry: Bool)
+    /// Three-valued AND / OR over any number of operands.
+    case and([BoundExpr])
+    case or([BoundExpr])
+    case not(BoundExpr)
+    case isNull(BoundExpr, negated: Bool)
+    case caseWhen(branches: [(when: BoundExpr, then: BoundExpr)], otherwise: BoundExpr?, type: DataType)
+    case inList(BoundExpr, [BoundExpr], negated: Bool)
+
+    public var type: DataType {
+        switch self {
+        case .column(_, let t), .constant(_, let t): return t
+        case .call(let f, _): return f.returnType
+        case .cast(_, let t, _): return t
+        case .and, .or, .not, .isNull, .inList: return .boolean
+        case .caseWhen(_, _, let t): return t
+        }
+    }
+}
+
+/// A function resolved for argument types: its return type and the kernel that computes it
+/// over whole columns (`ScalarUDFImpl.invoke` in DataFusion's terms).
+public struct BoundFunction: Sendable {
+    public var name: String
+    public var returnType: DataType
+    /// Computes the result column from argument columns of `count` rows.
+    public var kernel: @Sendable (_ arguments: [Column], _ count: Int) throws -> Column
+
+    public init(name: String, returnType: DataType, kernel: @escaping @Sendable ([Column], Int) throws -> Column) {
+        self.name = name
+        self.returnType = returnType
+        self.kernel = kernel
+    }
+}

@@ -1,0 +1,122 @@
+import Columnar
+
+/// CAST and TRY_CAST between the engine's types. A failing CAST is an error naming the
+/// value; a failing TRY_CAST is NULL.
+public enum Cast {
+    public static func cast(_ c: Column, to t: DataType, isTry: Bool) throws -> Column {
+        if c.type == t { return c }
+        var b = ColumnBuilder(type: t, capacity: c.count)
+        for i in 0..<c.count {
+            let v = c.value(at: i)
+            if v.isNull { b.appendNull(); continue }
+            do {
+                b.append(try convert(v, from: c.type, to: t))
+            } catch where isTry {
+                b.appendNull()
+            }
+        }
+        return b.finish()
+    }
+
+    public static func convert(_ v: Value, from: DataType, to t: DataType) throws -> Value {
+        if v.isNull { return .null }
+        func fail() -> Error { runtimeError("cannot cast \(ValueText.render(v)) (\(from)) to \(t)") }
+        switch t {
+        case .varchar:
+            return .string(ValueText.render(v))
+        case .boolean:
+            switch v {
+            case .bool: return v
+            case .int(let i): return .bool(i != 0)
+            case .string(let s):
+                switch s.trimmingCharacters().lowercased() {
+                case "true", "t", "1", "yes", "y": return .bool(true)
+                case "false", "f", "0", "no", "n": return .bool(false)
+                default: throw fail()
+                }
+            default: throw fail()
+            }
+        case .tinyint, .smallint, .integer, .bigint:
+            let (lo, hi) = Builtins.integerRange(t)
+            let x: Int64
+            switch v {
+            case .int(let i): x = i
+            case .bool(let b): x = b ? 1 : 0
+            case .hugeint(let h): guard let i = Int64(exactly: h) else { throw fail() }; x = i
+            case .double(let d):
+                // Round half away from zero, as PostgreSQL and DuckDB do.
+                guard d.isFinite, let i = Int64(exactly: d.rounded(.toNearestOrAwayFromZero)) else { throw fail() }
+                x = i
+            case .float(let f):
+                guard f.isFinite, let i = Int64(exactly: Double(f).rounded(.toNearestOrAwayFromZero)) else { throw fail() }
+                x = i
+            case .decimal(let u, let s):
+                let d = Double(u) / pow10(s)
+                guard let i = Int64(exactly: d.rounded(.toNearestOrAwayFromZero)) else { throw fail() }
+                x = i
+            case .string(let s):
+                guard let i = Int64(s.trimmingCharacters()) else { throw fail() }
+                x = i
+            default: throw fail()
+            }
+            guard x >= lo && x <= hi else { throw fail() }
+            return .int(x)
+        case .hugeint:
+            switch v {
+            case .int(let i): return .hugeint(Int128(i))
+            case .hugeint: return v
+            case .string(let s): guard let h = Int128(s.trimmingCharacters()) else { throw fail() }; return .hugeint(h)
+            default: throw fail()
+            }
+        case .double, .float:
+            let d: Double
+            switch v {
+            case .int(let i): d = Double(i)
+            case .hugeint(let h): d = Double(h)
+            case .double(let x): d = x
+            case .float(let f): d = Double(f)
+            case .decimal(let u, let s): d = Double(u) / pow10(s)
+            case .bool(let b): d = b ? 1 : 0
+            case .string(let s):
+                let trimmed = s.trimmingCharacters().lowercased()
+                if let x = Double(trimmed) { d = x }
+                else if trimmed == "inf" || trimmed == "infinity" { d = .infinity }
+                else if trimmed == "-inf" || trimmed == "-infinity" { d = -.infinity }
+                else { throw fail() }
+            default: throw fail()
+            }
+            return t == .float ? .float(Float(d)) : .double(d)
+        case .date:
+            switch v {
+            case .date: return v
+            case .timestamp(let us): return .date(Int32(floorDiv(us, 86_400_000_000)))
+            case .string(let s): guard let d = DateText.parseDate(s) else { throw fail() }; return .date(d)
+            default: throw fail()
+            }
+        case .timestamp:
+            switch v {
+            case .timestamp: return v
+            case .date(let d): return .timestamp(Int64(d) * 86_400_000_000)
+            case .string(let s): guard let us = DateText.parseTimestamp(s) else { throw fail() }; return .timestamp(us)
+            default: throw fail()
+            }
+        default:
+            if from == t { return v }
+            throw fail()
+        }
+    }
+}
+
+func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+    let q = a / b
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+}
+
+extension String {
+    func trimmingCharacters() -> String {
+        var s = Substring(self)
+        while let f = s.first, f.isWhitespace { s = s.dropFirst() }
+        while let l = s.last, l.isWhitespace { s = s.dropLast() }
+        return String(s)
+    }
+}
