@@ -3,7 +3,7 @@ SWIFT ?= swift
 DEB_PACKAGES := liblz4-dev libzstd-dev libsnappy-dev zlib1g-dev python3
 DEMO_DIR := .build/demo
 
-.PHONY: demo test deps build bench
+.PHONY: demo test deps build bench sqllogic
 
 ## Installs the Debian packages the build links against, when any is missing.
 deps:
@@ -29,3 +29,9 @@ test: deps
 
 bench: deps
 	cd Benchmarks && $(SWIFT) package benchmark
+
+## The peer sqllogictest corpus (../shared/sqllogic) against the release build; the floor only rises.
+SQLLOGIC_MIN_PASS_RATE := 0.90
+sqllogic: deps
+	$(SWIFT) build -c release --product movesql
+	python3 ../shared/sqllogic/run_slt.py --cmd ".build/release/movesql" --min-pass-rate $(SQLLOGIC_MIN_PASS_RATE)

@@ -30,6 +30,9 @@ let package = Package(
             name: "movesql",
             dependencies: [
                 "Cassandra",
+                "Engine",
+                "SQL",
+                "Columnar",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

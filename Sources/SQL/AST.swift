@@ -128,6 +128,11 @@ public indirect enum ExprKind: Sendable, Hashable {
 public struct CaseBranch: Sendable, Hashable {
     public var when: Expr
     public var then: Expr
+
+    public init(when: Expr, then: Expr) {
+        self.when = when
+        self.then = then
+    }
 }
 
 /// An expression and where it starts in the SQL text.

@@ -963,3 +963,24 @@ public struct Parser {
         return Expr(.caseWhen(operand: operand, branches: branches, otherwise: otherwise), at: at)
     }
 }
+
+extension Parser {
+    /// Splits a script into statement texts at `;` outside strings, quoted names and
+    /// comments (using the lexer, so the rules are the parser's own). Text that does not
+    /// lex stays one piece, so that its error is reported when it is parsed.
+    public static func splitStatements(_ sql: String) -> [String] {
+        guard let tokens = try? Lexer.tokenize(sql) else { return [sql] }
+        let scalars = Array(sql.unicodeScalars)
+        var pieces: [String] = []
+        var start = 0
+        for t in tokens where t.isSymbol(";") {
+            pieces.append(String(String.UnicodeScalarView(scalars[start..<t.location.offset])))
+            start = t.location.offset + 1
+        }
+        pieces.append(String(String.UnicodeScalarView(scalars[start...])))
+        return pieces.filter { piece in
+            guard let toks = try? Lexer.tokenize(piece) else { return true }
+            return toks.count > 1
+        }
+    }
+}

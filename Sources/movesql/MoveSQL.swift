@@ -1,11 +1,78 @@
 import ArgumentParser
+import Columnar
+import Engine
+import SQL
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct MoveSQL: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "movesql",
         abstract: "Move Apache Cassandra data out of backups into Apache Iceberg tables with SQL.",
+        discussion: """
+        With -e or --script, runs SQL in one session and prints each query's result; with \
+        neither, reads SQL from standard input. `movesql sstable …` reads SSTables directly.
+        """,
         subcommands: [SSTableCommand.self]
     )
+
+    @Option(name: .short, help: ArgumentHelp("Run this SQL (one or more statements).", valueName: "SQL"))
+    var execute: String?
+
+    @Option(name: .customLong("script"), help: ArgumentHelp("Run the statements of this file.", valueName: "FILE"))
+    var script: String?
+
+    @Option(name: .customLong("format"), help: "Output format: table, csv, tsv, json, jsonl, markdown, or slt (the sqllogictest protocol).")
+    var format: OutputFormat = .table
+
+    @Flag(name: .customLong("timing"), help: "Print how long each statement took (to stderr).")
+    var timing = false
+
+    func validate() throws {
+        if execute != nil && script != nil { throw ValidationError("-e and --script exclude each other") }
+    }
+
+    func run() throws {
+        let text: String
+        if let execute {
+            text = execute
+        } else if let script {
+            guard let bytes = readFile(script) else {
+                writeStandardError("error: cannot read \(script)\n")
+                throw ExitCode(1)
+            }
+            text = String(decoding: bytes, as: UTF8.self)
+        } else {
+            text = readStandardInput()
+        }
+        let session = Session()
+        var out = OutputBuffer()
+        if format == .slt {
+            SLTRunner.run(text, session: session, out: &out)
+            out.flush()
+            return
+        }
+        var failed = false
+        for statement in Parser.splitStatements(text) {
+            let started = monotonicSeconds()
+            do {
+                for result in try session.execute(statement) { ResultPrinter.print(result, format: format, to: &out) }
+            } catch let e as SQLError {
+                out.flush()
+                writeStandardError("error: " + e.render(source: statement) + "\n")
+                failed = true
+                break
+            }
+            if timing { writeStandardError(String(format3(monotonicSeconds() - started)) + " s\n") }
+        }
+        out.flush()
+        if failed { throw ExitCode(1) }
+    }
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, csv, tsv, json, jsonl, markdown, slt
 }
 
 struct SSTableCommand: ParsableCommand {
@@ -14,4 +81,39 @@ struct SSTableCommand: ParsableCommand {
         abstract: "Inspect Cassandra SSTable files directly.",
         subcommands: [SSTableDump.self, SSTableDescribe.self]
     )
+}
+
+func readFile(_ path: String) -> [UInt8]? {
+    guard let f = fopen(path, "rb") else { return nil }
+    defer { fclose(f) }
+    var out: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = fread(&buf, 1, buf.count, f)
+        if n <= 0 { break }
+        out.append(contentsOf: buf[0..<n])
+    }
+    return out
+}
+
+func readStandardInput() -> String {
+    var out: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = read(0, &buf, buf.count)
+        if n <= 0 { break }
+        out.append(contentsOf: buf[0..<n])
+    }
+    return String(decoding: out, as: UTF8.self)
+}
+
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+func format3(_ d: Double) -> String {
+    let ms = Int((d * 1000).rounded())
+    return "\(ms / 1000).\(String(repeating: "0", count: 3 - String(ms % 1000).count))\(ms % 1000)"
 }

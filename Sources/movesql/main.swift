@@ -1,3 +1,1 @@
-import ArgumentParser
-
 MoveSQL.main()

@@ -1,0 +1,91 @@
+import Columnar
+import SQL
+
+/// A source of batches with a schema: what a catalog resolves a table name to. In-memory
+/// tables here; SSTable backups and Iceberg tables plug in through the same protocol.
+public protocol TableProvider: AnyObject, Sendable {
+    var schema: [Field] { get }
+    /// Estimated row count, for the optimizer; nil if unknown.
+    var estimatedRows: Int? { get }
+    /// The table's rows as batches, only the columns in `projection` (all when nil).
+    func scan(projection: [Int]?) throws -> [Batch]
+}
+
+/// A table that also accepts rows (the sink side: INSERT, CREATE TABLE AS).
+public protocol TableSink: TableProvider {
+    /// Appends all batches or none.
+    func append(_ batches: [Batch]) throws
+}
+
+/// A table held in memory.
+public final class MemoryTable: TableSink, @unchecked Sendable {
+    // Guarded by `lock`.
+    public let schema: [Field]
+    private var batches: [Batch] = []
+    private let lock = NSLockish()
+
+    public init(schema: [Field]) { self.schema = schema }
+
+    public var estimatedRows: Int? { lock.withLock { batches.reduce(0) { $0 + $1.count } } }
+
+    public func scan(projection: [Int]?) throws -> [Batch] {
+        let all = lock.withLock { batches }
+        guard let projection else { return all }
+        return all.map { b in Batch(columns: projection.map { b.columns[$0] }, count: b.count) }
+    }
+
+    public func append(_ new: [Batch]) throws {
+        for b in new where b.columns.count != schema.count {
+            throw SQLError(.binder, "inserting \(b.columns.count) columns into a table of \(schema.count)")
+        }
+        lock.withLock { batches.append(contentsOf: new.filter { $0.count > 0 }) }
+    }
+}
+
+/// Tables by name in one namespace, names compared as the binder normalizes them.
+public final class Catalog: @unchecked Sendable {
+    // Guarded by `lock`.
+    private var tables: [String: TableProvider] = [:]
+    private var order: [String] = []
+    private let lock = NSLockish()
+
+    public init() {}
+
+    public func table(_ name: String) -> TableProvider? { lock.withLock { tables[name] } }
+
+    public func create(_ name: String, _ table: TableProvider, replace: Bool = false) throws {
+        try lock.withLock {
+            if tables[name] != nil && !replace { throw SQLError(.catalog, "table \(name) already exists") }
+            if tables[name] == nil { order.append(name) }
+            tables[name] = table
+        }
+    }
+
+    public func drop(_ name: String) -> Bool {
+        lock.withLock {
+            guard tables.removeValue(forKey: name) != nil else { return false }
+            order.removeAll { $0 == name }
+            return true
+        }
+    }
+
+    public var names: [String] { lock.withLock { order } }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A pthread mutex, so the engine needs no Foundation.
+final class NSLockish: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    init() { pthread_mutex_init(&mutex, nil) }
+    deinit { pthread_mutex_destroy(&mutex) }
+    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return try body()
+    }
+}

@@ -1,0 +1,195 @@
+import Columnar
+import SQL
+
+/// Hash aggregation: rows grouped by the values of the group expressions, each group
+/// folding its aggregates. With no group expressions there is exactly one group (even for
+/// no input rows: `SELECT count(*) FROM empty` is 0).
+enum Aggregation {
+    struct State {
+        var count: Int64 = 0
+        var intSum: Int64 = 0
+        var overflowed = false
+        var doubleSum: Double = 0
+        var best: Value = .null
+        var boolean: Bool?
+        var strings: [String] = []
+        var seen: Set<Value> = []
+    }
+
+    static func run(_ input: Operator, groups: [BoundExpr], aggregates: [BoundAggregate], schema: [Field]) throws -> [Batch] {
+        var order: [[Value]] = []
+        var states: [[Value]: [State]] = [:]
+        var keysByHash: [[Value]: [Value]] = [:]
+        if groups.isEmpty {
+            order = [[]]
+            states[[]] = [State](repeating: State(), count: aggregates.count)
+            keysByHash[[]] = []
+        }
+        while let b = try input.next() {
+            let keyColumns = try groups.map { try Evaluator.evaluate($0, b) }
+            let argColumns = try aggregates.map { a in try a.argument.map { try Evaluator.evaluate($0, b) } }
+            for row in 0..<b.count {
+                let key = keyColumns.map { $0.value(at: row) }
+                let hash = key.map(ValueOrder.hashKey)
+                if states[hash] == nil {
+                    states[hash] = [State](repeating: State(), count: aggregates.count)
+                    keysByHash[hash] = key
+                    order.append(hash)
+                }
+                for (i, a) in aggregates.enumerated() {
+                    let v = argColumns[i]?.value(at: row) ?? .null
+                    try fold(&states[hash]![i], a, v)
+                }
+            }
+        }
+        var rows: [[Value]] = []
+        rows.reserveCapacity(order.count)
+        for hash in order {
+            let st = states[hash]!
+            rows.append(keysByHash[hash]! + aggregates.enumerated().map { i, a in finish(st[i], a) })
+        }
+        return Executor.batches(rows, schema)
+    }
+
+    static func fold(_ s: inout State, _ a: BoundAggregate, _ v: Value) throws {
+        if a.kind == .countStar { s.count += 1; return }
+        if v.isNull { return }
+        if a.distinct {
+            guard s.seen.insert(ValueOrder.hashKey(v)).inserted else { return }
+        }
+        s.count += 1
+        switch a.kind {
+        case .countStar, .count: break
+        case .sum, .avg:
+            switch v {
+            case .int(let i):
+                let (r, o) = s.intSum.addingReportingOverflow(i)
+                if o { s.overflowed = true }
+                s.intSum = r
+                s.doubleSum += Double(i)
+            default:
+                s.doubleSum += ValueOrder.number(v) ?? 0
+            }
+        case .min, .max:
+            if s.best.isNull { s.best = v; return }
+            let c = ValueOrder.compare(v, s.best)
+            if (a.kind == .min && c < 0) || (a.kind == .max && c > 0) { s.best = v }
+        case .boolAnd: if case .bool(let b) = v { s.boolean = (s.boolean ?? true) && b }
+        case .boolOr: if case .bool(let b) = v { s.boolean = (s.boolean ?? false) || b }
+        case .stringAgg: s.strings.append(ValueText.render(v))
+        }
+    }
+
+    static func finish(_ s: State, _ a: BoundAggregate) -> Value {
+        switch a.kind {
+        case .countStar, .count: return .int(s.count)
+        case .sum:
+            if s.count == 0 { return .null }
+            if a.type == .double { return .double(s.doubleSum) }
+            // Integer sums are exact in 128 bits even when 64 overflow.
+            if s.overflowed { return .hugeint(Int128(s.doubleSum)) }
+            return a.type == .hugeint ? .hugeint(Int128(s.intSum)) : .int(s.intSum)
+        case .avg: return s.count == 0 ? .null : .double(s.doubleSum / Double(s.count))
+        case .min, .max: return s.best
+        case .boolAnd, .boolOr: return s.boolean.map { .bool($0) } ?? .null
+        case .stringAgg: return s.strings.isEmpty ? .null : .string(s.strings.joined(separator: a.separator))
+        }
+    }
+}
+
+/// Sorting: every row gathered, ordered by the keys, stable.
+enum Sorting {
+    static func run(_ input: Operator, keys: [SortKey], schema: [Field]) throws -> [Batch] {
+        var rows: [[Value]] = []
+        var keyValues: [[Value]] = []
+        while let b = try input.next() {
+            let cols = try keys.map { try Evaluator.evaluate($0.expr, b) }
+            for i in 0..<b.count {
+                rows.append(b.row(i))
+                keyValues.append(cols.map { $0.value(at: i) })
+            }
+        }
+        let order = rows.indices.sorted { x, y in
+            for (k, key) in keys.enumerated() {
+                let a = keyValues[x][k], b = keyValues[y][k]
+                if a.isNull || b.isNull {
+                    if a.isNull && b.isNull { continue }
+                    return a.isNull == key.nullsFirst
+                }
+                let c = ValueOrder.compare(a, b)
+                if c != 0 { return key.ascending ? c < 0 : c > 0 }
+            }
+            return x < y
+        }
+        return Executor.batches(order.map { rows[$0] }, schema)
+    }
+}
+
+/// Joins: a hash join on the equality keys (the right side is built into a table), else a
+/// nested loop; a residual condition filters matches; outer joins pad with NULLs.
+enum Joining {
+    static func run(_ kind: SQL.JoinKind, _ left: Operator, _ right: Operator, leftKeys: [BoundExpr], rightKeys: [BoundExpr],
+                    residual: BoundExpr?, leftSchema: [Field], rightSchema: [Field], schema: [Field]) throws -> [Batch] {
+        let rightBatches = try drain(right)
+        var rightRows: [[Value]] = []
+        var rightKeyRows: [[Value]] = []
+        for b in rightBatches {
+            let kc = try rightKeys.map { try Evaluator.evaluate($0, b) }
+            for i in 0..<b.count {
+                rightRows.append(b.row(i))
+                rightKeyRows.append(kc.map { $0.value(at: i) })
+            }
+        }
+        var table: [[Value]: [Int]] = [:]
+        if !leftKeys.isEmpty {
+            for (i, k) in rightKeyRows.enumerated() where !k.contains(where: \.isNull) {
+                table[k.map(ValueOrder.hashKey), default: []].append(i)
+            }
+        }
+        var matchedRight = [Bool](repeating: false, count: rightRows.count)
+        var out: [[Value]] = []
+        let nullRight = [Value](repeating: .null, count: rightSchema.count)
+        let nullLeft = [Value](repeating: .null, count: leftSchema.count)
+        while let b = try left.next() {
+            let kc = try leftKeys.map { try Evaluator.evaluate($0, b) }
+            for i in 0..<b.count {
+                let l = b.row(i)
+                var candidates: [Int]
+                if leftKeys.isEmpty {
+                    candidates = Array(rightRows.indices)
+                } else {
+                    let k = kc.map { $0.value(at: i) }
+                    candidates = k.contains(where: \.isNull) ? [] : table[k.map(ValueOrder.hashKey)] ?? []
+                }
+                if let residual, !candidates.isEmpty {
+                    let rows = candidates.map { l + rightRows[$0] }
+                    let batch = Executor.batches(rows, schema)
+                    var kept: [Int] = []
+                    var offset = 0
+                    for bb in batch {
+                        let m = try Evaluator.evaluate(residual, bb)
+                        let v = m.boolValues()
+                        for j in 0..<bb.count where v[j] && !m.isNull(j) { kept.append(candidates[offset + j]) }
+                        offset += bb.count
+                    }
+                    candidates = kept
+                }
+                for j in candidates {
+                    out.append(l + rightRows[j])
+                    matchedRight[j] = true
+                }
+                if candidates.isEmpty && (kind == .left || kind == .full) { out.append(l + nullRight) }
+            }
+        }
+        if kind == .right || kind == .full {
+            for (j, r) in rightRows.enumerated() where !matchedRight[j] { out.append(nullLeft + r) }
+        }
+        return Executor.batches(out, schema)
+    }
+
+    static func drain(_ op: Operator) throws -> [Batch] {
+        var out: [Batch] = []
+        while let b = try op.next() { out.append(b) }
+        return out
+    }
+}

@@ -1,0 +1,55 @@
+import Columnar
+
+/// Orders and hashes values across types, for sorts, groups, DISTINCT and joins.
+enum ValueOrder {
+    /// A canonical form for hashing: integers, doubles that are whole, and decimals meet, so
+    /// that 1, 1.0 and 1::BIGINT group together.
+    static func hashKey(_ v: Value) -> Value {
+        switch v {
+        case .double(let d):
+            if d == d.rounded(), abs(d) < 9.2e18 { return .int(Int64(d)) }
+            return d.isNaN ? .double(.nan) : (d == 0 ? .int(0) : v)
+        case .float(let f): return hashKey(.double(Double(f)))
+        case .hugeint(let h): return Int64(exactly: h).map { .int($0) } ?? v
+        case .decimal(let u, let s): return hashKey(.double(Double(u) / pow10(s)))
+        default: return v
+        }
+    }
+
+    /// Compares two non-null values of comparable types.
+    static func compare(_ a: Value, _ b: Value) -> Int {
+        func c<T: Comparable>(_ x: T, _ y: T) -> Int { x < y ? -1 : (x > y ? 1 : 0) }
+        switch (a, b) {
+        case (.int(let x), .int(let y)): return c(x, y)
+        case (.bool(let x), .bool(let y)): return c(x ? 1 : 0, y ? 1 : 0)
+        case (.string(let x), .string(let y)): return x.utf8.lexicographicallyPrecedes(y.utf8) ? -1 : (x == y ? 0 : 1)
+        case (.blob(let x), .blob(let y)): return x.lexicographicallyPrecedes(y) ? -1 : (x == y ? 0 : 1)
+        case (.date(let x), .date(let y)): return c(x, y)
+        case (.timestamp(let x), .timestamp(let y)), (.time(let x), .time(let y)): return c(x, y)
+        case (.hugeint(let x), .hugeint(let y)): return c(x, y)
+        case (.uuid(let x), .uuid(let y)): return c(x, y)
+        case (.list(let x), .list(let y)):
+            for (p, q) in zip(x, y) {
+                if p.isNull || q.isNull { if p.isNull != q.isNull { return p.isNull ? 1 : -1 } else { continue } }
+                let r = compare(p, q)
+                if r != 0 { return r }
+            }
+            return c(x.count, y.count)
+        default:
+            if let x = number(a), let y = number(b) { return Builtins.compareDoubles(x, y) }
+            return ValueText.render(a).utf8.lexicographicallyPrecedes(ValueText.render(b).utf8) ? -1 : 1
+        }
+    }
+
+    static func number(_ v: Value) -> Double? {
+        switch v {
+        case .int(let i): return Double(i)
+        case .double(let d): return d
+        case .float(let f): return Double(f)
+        case .hugeint(let h): return Double(h)
+        case .decimal(let u, let s): return Double(u) / pow10(s)
+        case .bool(let b): return b ? 1 : 0
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,490 @@
+import Columnar
+import SQL
+
+/// The columns visible to an expression: one entry per input column, in input order.
+struct Scope {
+    struct Column {
+        var qualifier: String?
+        var name: String
+        var type: DataType
+        /// The right-hand copy of a USING/NATURAL join column: resolved and expanded through
+        /// the left one.
+        var isJoinDuplicate = false
+    }
+
+    var columns: [Column] = []
+
+    func resolve(_ name: QualifiedName, at location: SourceLocation) throws -> (Int, DataType) {
+        let column = name[name.count - 1].normalized
+        let qualifier = name.count >= 2 ? name[name.count - 2].normalized : nil
+        var matches = columns.indices.filter { i in
+            columns[i].name == column && (qualifier == nil || columns[i].qualifier == qualifier)
+        }
+        if matches.count > 1 { matches = matches.filter { !columns[$0].isJoinDuplicate } }
+        guard let first = matches.first else {
+            let shown = name.map(\.value).joined(separator: ".")
+            let candidates = columns.filter { !$0.isJoinDuplicate }.map { ($0.qualifier.map { $0 + "." } ?? "") + $0.name }
+            throw SQLError(.binder, "column \(shown) not found (the query has: \(candidates.joined(separator: ", ")))", at: location)
+        }
+        if matches.count > 1 {
+            throw SQLError(.binder, "column \(column) is ambiguous: qualify it with its table", at: location)
+        }
+        return (first, columns[first].type)
+    }
+
+    static func + (a: Scope, b: Scope) -> Scope { Scope(columns: a.columns + b.columns) }
+}
+
+/// Turns statements' queries into plans: resolves names against the catalog and scopes,
+/// types every expression, places implicit casts, and finds aggregates and join keys.
+final class Binder {
+    let catalog: Catalog
+    let registry: FunctionRegistry
+    let views: [String: View]
+    let macros: [String: Macro]
+
+    struct View {
+        var query: Query
+        var columns: [Identifier]
+    }
+    private var cteStack: [[String: Plan]] = []
+
+    struct Macro {
+        var parameters: [String]
+        var body: Expr
+    }
+
+    init(catalog: Catalog, registry: FunctionRegistry, views: [String: View], macros: [String: Macro]) {
+        self.catalog = catalog
+        self.registry = registry
+        self.views = views
+        self.macros = macros
+    }
+
+    static let aggregateNames: Set<String> = ["count", "sum", "avg", "mean", "min", "max", "bool_and", "bool_or", "string_agg", "group_concat", "count_star"]
+
+    // MARK: queries
+
+    func bindQuery(_ q: Query) throws -> Plan {
+        var frame: [String: Plan] = [:]
+        cteStack.append(frame)
+        defer { cteStack.removeLast() }
+        for cte in q.with {
+            var plan = try bindQuery(cte.query)
+            if !cte.columns.isEmpty { plan = try rename(plan, cte.columns, at: q.location) }
+            frame[cte.name.normalized] = plan
+            cteStack[cteStack.count - 1] = frame
+        }
+        var plan: Plan
+        if case .select(let s) = q.body {
+            plan = try bindSelect(s, orderBy: q.orderBy)
+        } else {
+            plan = try bindBody(q.body)
+            if !q.orderBy.isEmpty {
+                let scope = Scope(columns: plan.schema.map { Scope.Column(qualifier: nil, name: $0.name, type: $0.type) })
+                let keys = try q.orderBy.map { item -> SortKey in
+                    let e: BoundExpr
+                    if case .literal(.integer(let d)) = item.expr.kind, let k = Int(d) {
+                        guard k >= 1 && k <= scope.columns.count else { throw SQLError(.binder, "ORDER BY position \(k) is not in the select list", at: item.expr.location) }
+                        e = .column(index: k - 1, type: scope.columns[k - 1].type)
+                    } else {
+                        e = try bindExpr(item.expr, scope)
+                    }
+                    return SortKey(expr: e, ascending: item.ascending, nullsFirst: item.nullsFirst ?? false)
+                }
+                plan = .sort(plan, keys)
+            }
+        }
+        if q.limit != nil || q.offset != nil {
+            plan = .limit(plan, limit: try q.limit.map { try constantInt($0, "LIMIT") }, offset: try q.offset.map { try constantInt($0, "OFFSET") } ?? 0)
+        }
+        return plan
+    }
+
+    func constantInt(_ e: Expr, _ what: String) throws -> Int {
+        let bound = try bindExpr(e, Scope())
+        let v = try Evaluator.evaluate(bound, Batch(columns: [], count: 1)).value(at: 0)
+        guard case .int(let i) = v, i >= 0, let n = Int(exactly: i) else {
+            throw SQLError(.binder, "\(what) must be a non-negative integer", at: e.location)
+        }
+        return n
+    }
+
+    func bindBody(_ body: QueryBody) throws -> Plan {
+        switch body {
+        case .select(let s): return try bindSelect(s, orderBy: [])
+        case .nested(let q): return try bindQuery(q)
+        case .values(let rows): return try bindValues(rows)
+        case .setOperation(let op, let all, let l, let r):
+            let left = try bindBody(l), right = try bindBody(r)
+            guard left.schema.count == right.schema.count else {
+                throw SQLError(.binder, "each side of \(op.rawValue) must have the same number of columns (\(left.schema.count) and \(right.schema.count))")
+            }
+            var types: [DataType] = []
+            for (a, b) in zip(left.schema, right.schema) {
+                guard let t = TypeMapping.supertype(a.type, b.type) else {
+                    throw SQLError(.type, "\(op.rawValue) of \(a.type) and \(b.type) in column \(a.name)")
+                }
+                types.append(t)
+            }
+            let schema = zip(left.schema, types).map { Field($0.name, $1) }
+            return .setOperation(op, all: all, coerce(left, types), coerce(right, types), schema: schema)
+        }
+    }
+
+    /// A plan whose columns are cast to `types` where they differ.
+    func coerce(_ plan: Plan, _ types: [DataType]) -> Plan {
+        let schema = plan.schema
+        guard zip(schema, types).contains(where: { $0.type != $1 }) else { return plan }
+        let exprs = schema.enumerated().map { i, f in
+            f.type == types[i] ? BoundExpr.column(index: i, type: f.type) : .cast(.column(index: i, type: f.type), to: types[i], isTry: false)
+        }
+        return .project(plan, exprs, schema: zip(schema, types).map { Field($0.name, $1) })
+    }
+
+    func bindValues(_ rows: [[Expr]]) throws -> Plan {
+        guard let width = rows.first?.count else { throw SQLError(.binder, "VALUES needs a row") }
+        var bound: [[BoundExpr]] = []
+        var types = [DataType](repeating: .null, count: width)
+        for row in rows {
+            guard row.count == width else {
+                throw SQLError(.binder, "VALUES rows must have the same number of values (\(width) and \(row.count))", at: row.first?.location)
+            }
+            let b = try row.map { try bindExpr($0, Scope()) }
+            for (i, e) in b.enumerated() {
+                guard let t = TypeMapping.supertype(types[i], e.type) else {
+                    throw SQLError(.type, "VALUES column \(i + 1) mixes \(types[i]) and \(e.type)", at: row[i].location)
+                }
+                types[i] = t
+            }
+            bound.append(b)
+        }
+        let schema = types.enumerated().map { Field("column\($0.offset + 1)", $0.element == .null ? .integer : $0.element) }
+        return .values(rows: bound, schema: schema)
+    }
+
+    func rename(_ plan: Plan, _ names: [Identifier], at location: SourceLocation?) throws -> Plan {
+        let schema = plan.schema
+        guard names.count <= schema.count else {
+            throw SQLError(.binder, "\(names.count) column names for \(schema.count) columns", at: location)
+        }
+        let renamed = schema.enumerated().map { i, f in Field(i < names.count ? names[i].normalized : f.name, f.type) }
+        return .project(plan, schema.enumerated().map { .column(index: $0.offset, type: $0.element.type) }, schema: renamed)
+    }
+
+    // MARK: FROM
+
+    func bindFrom(_ refs: [TableRef]) throws -> (Plan, Scope) {
+        guard let first = refs.first else {
+            return (.values(rows: [[]], schema: []), Scope())
+        }
+        var (plan, scope) = try bindTableRef(first)
+        for r in refs.dropFirst() {
+            let (p, s) = try bindTableRef(r)
+            plan = .join(.inner, plan, p, leftKeys: [], rightKeys: [], residual: nil, schema: plan.schema + p.schema)
+            scope = scope + s
+        }
+        return (plan, scope)
+    }
+
+    func scope(of plan: Plan, qualifier: String?) -> Scope {
+        Scope(columns: plan.schema.map { Scope.Column(qualifier: qualifier, name: $0.name, type: $0.type) })
+    }
+
+    func bindTableRef(_ ref: TableRef) throws -> (Plan, Scope) {
+        switch ref {
+        case .table(let name, let alias, let asOf, let location):
+            if asOf != nil { throw SQLError(.unsupported, "FOR SYSTEM_TIME AS OF needs a table with history (backups)", at: location) }
+            let key = name.map(\.normalized).joined(separator: ".")
+            var plan: Plan
+            if name.count == 1, let cte = cteStack.reversed().lazy.compactMap({ $0[key] }).first {
+                plan = cte
+            } else if let view = views[key] {
+                plan = try bindQuery(view.query)
+                if !view.columns.isEmpty { plan = try rename(plan, view.columns, at: location) }
+            } else if let table = catalog.table(key) ?? catalog.table(name.last!.normalized) {
+                plan = .scan(name: key, table: table, projection: nil, schema: table.schema)
+            } else {
+                throw SQLError(.catalog, "table \(name.map(\.value).joined(separator: ".")) does not exist", at: location)
+            }
+            if let cols = alias?.columns, !cols.isEmpty { plan = try rename(plan, cols, at: location) }
+            return (plan, scope(of: plan, qualifier: alias?.name.normalized ?? name.last!.normalized))
+        case .subquery(let q, let alias, let location):
+            var plan = try bindQuery(q)
+            if let cols = alias?.columns, !cols.isEmpty { plan = try rename(plan, cols, at: location) }
+            return (plan, scope(of: plan, qualifier: alias?.name.normalized))
+        case .function(let name, let args, let alias, let location):
+            var plan = try tableFunction(name.last!.normalized, args, at: location)
+            if let cols = alias?.columns, !cols.isEmpty { plan = try rename(plan, cols, at: location) }
+            return (plan, scope(of: plan, qualifier: alias?.name.normalized ?? name.last!.normalized))
+        case .join(let kind, let l, let r, let condition):
+            let (lp, ls) = try bindTableRef(l)
+            let (rp, rs0) = try bindTableRef(r)
+            var rs = rs0
+            let combined = ls + rs
+            var conjuncts: [BoundExpr] = []
+            switch condition {
+            case .none:
+                guard kind == .cross else { throw SQLError(.binder, "\(kind.rawValue) JOIN needs ON or USING") }
+            case .on(let e):
+                let bound = try bindExpr(e, combined)
+                try expectBoolean(bound, e.location, "JOIN ... ON")
+                conjuncts = flattenAnd(bound)
+            case .using, .natural:
+                let usingNames: [String]
+                if case .using(let n) = condition { usingNames = n.map(\.normalized) }
+                else { usingNames = ls.columns.map(\.name).filter { n in rs.columns.contains { $0.name == n } } }
+                for n in usingNames {
+                    let (li, lt) = try ls.resolve([Identifier(n, quoted: true)], at: .unknown)
+                    let (ri, rt) = try rs.resolve([Identifier(n, quoted: true)], at: .unknown)
+                    conjuncts.append(try comparison("=", .column(index: li, type: lt), .column(index: ls.columns.count + ri, type: rt), at: nil))
+                    rs.columns[ri].isJoinDuplicate = true
+                }
+            default: break
+            }
+            let leftCount = ls.columns.count
+            var leftKeys: [BoundExpr] = [], rightKeys: [BoundExpr] = [], residual: [BoundExpr] = []
+            for c in conjuncts {
+                if case .call(let f, let args) = c, f.name == "=", args.count == 2 {
+                    let a = columnsUsed(args[0]), b = columnsUsed(args[1])
+                    if !a.isEmpty, !b.isEmpty, a.allSatisfy({ $0 < leftCount }), b.allSatisfy({ $0 >= leftCount }) {
+                        leftKeys.append(args[0]); rightKeys.append(rebase(args[1], by: -leftCount)); continue
+                    }
+                    if !a.isEmpty, !b.isEmpty, b.allSatisfy({ $0 < leftCount }), a.allSatisfy({ $0 >= leftCount }) {
+                        leftKeys.append(args[1]); rightKeys.append(rebase(args[0], by: -leftCount)); continue
+                    }
+                }
+                residual.append(c)
+            }
+            let joinKind: JoinKind = kind == .cross ? .inner : kind
+            let plan = Plan.join(joinKind, lp, rp, leftKeys: leftKeys, rightKeys: rightKeys,
+                                 residual: residual.isEmpty ? nil : (residual.count == 1 ? residual[0] : .and(residual)),
+                                 schema: lp.schema + rp.schema)
+            return (plan, ls + rs)
+        }
+    }
+
+    func tableFunction(_ name: String, _ args: [Expr], at location: SourceLocation) throws -> Plan {
+        switch name {
+        case "generate_series", "range":
+            let values = try args.map { try constantInt($0, name) }
+            guard (1...3).contains(values.count) else { throw SQLError(.binder, "\(name)(start, stop[, step])", at: location) }
+            var start = 0, stop = values[0], step = 1
+            if values.count >= 2 { start = values[0]; stop = values[1] }
+            if values.count == 3 { step = values[2] }
+            guard step != 0 else { throw SQLError(.binder, "\(name) step cannot be 0", at: location) }
+            let inclusive = name == "generate_series"
+            var b = ColumnBuilder(type: .bigint)
+            var v = start
+            while step > 0 ? (inclusive ? v <= stop : v < stop) : (inclusive ? v >= stop : v > stop) {
+                b.append(.int(Int64(v)))
+                v += step
+            }
+            let column = b.finish()
+            let table = MemoryTable(schema: [Field(name, .bigint)])
+            try table.append([Batch(columns: [column], count: column.count)])
+            return .scan(name: name, table: table, projection: nil, schema: table.schema)
+        default:
+            throw SQLError(.binder, "no table function named \(name)", at: location)
+        }
+    }
+
+    // MARK: SELECT
+
+    enum Mode {
+        case plain
+        case aggregate(AggregateContext)
+        case noAggregates(String)
+    }
+
+    final class AggregateContext {
+        var groupKeys: [String] = []
+        var groups: [BoundExpr] = []
+        var aggregateKeys: [String] = []
+        var aggregates: [BoundAggregate] = []
+        let scope: Scope
+        init(scope: Scope) { self.scope = scope }
+    }
+
+    func bindSelect(_ s: Select, orderBy: [OrderItem]) throws -> Plan {
+        var (plan, scope) = try bindFrom(s.from)
+        if let w = s.filter {
+            let f = try bindExpr(w, scope, mode: .noAggregates("WHERE"))
+            try expectBoolean(f, w.location, "WHERE")
+            plan = .filter(plan, f)
+        }
+        let isAggregate = !s.groupBy.isEmpty || s.having != nil
+            || s.items.contains { if case .expr(let e, _) = $0 { return containsAggregate(e) } else { return false } }
+            || orderBy.contains { containsAggregate($0.expr) }
+        var mode = Mode.plain
+        if isAggregate {
+            let ctx = AggregateContext(scope: scope)
+            for g in s.groupBy {
+                let ast = try groupExpression(g, s.items, scope)
+                let key = ast.description
+                if ctx.groupKeys.contains(key) { continue }
+                ctx.groupKeys.append(key)
+                ctx.groups.append(try bindExpr(ast, scope, mode: .noAggregates("GROUP BY")))
+            }
+            mode = .aggregate(ctx)
+            // Bind everything that reads the aggregate's output first, to collect aggregates.
+            var items: [(BoundExpr, String)] = []
+            for item in s.items {
+                guard case .expr(let e, let alias) = item else {
+                    throw SQLError(.binder, "SELECT * cannot be used with GROUP BY or aggregates", at: s.items.first.flatMap(location))
+                }
+                items.append((try bindExpr(e, scope, mode: mode), alias?.normalized ?? outputName(e)))
+            }
+            let having = try s.having.map { h -> BoundExpr in
+                let b = try bindExpr(h, scope, mode: mode)
+                try expectBoolean(b, h.location, "HAVING")
+                return b
+            }
+            let orderKeys = try orderBy.map { try orderKey($0, s.items, items.map(\.1), scope, mode: mode) }
+            let aggSchema = ctx.groups.enumerated().map { Field("group\($0.offset)", $0.element.type) }
+                + ctx.aggregates.enumerated().map { Field("aggregate\($0.offset)", $0.element.type) }
+            plan = .aggregate(plan, groups: ctx.groups, aggregates: ctx.aggregates, schema: aggSchema)
+            if let having { plan = .filter(plan, having) }
+            return try finishSelect(plan, items: items, orderKeys: orderKeys, distinct: s.distinct)
+        }
+        var items: [(BoundExpr, String)] = []
+        for item in s.items {
+            switch item {
+            case .expr(let e, let alias):
+                items.append((try bindExpr(e, scope, mode: mode), alias?.normalized ?? outputName(e)))
+            case .star(let qualifier, let exclude, let location):
+                let q = qualifier.last?.normalized
+                let excluded = Set(exclude.map(\.normalized))
+                let matching = scope.columns.enumerated().filter { _, c in
+                    !c.isJoinDuplicate && (q == nil || c.qualifier == q) && !excluded.contains(c.name)
+                }
+                if matching.isEmpty && q != nil {
+                    throw SQLError(.binder, "no table \(qualifier.map(\.value).joined(separator: ".")) in FROM", at: location)
+                }
+                for (i, c) in matching { items.append((.column(index: i, type: c.type), c.name)) }
+            }
+        }
+        let orderKeys = try orderBy.map { try orderKey($0, s.items, items.map(\.1), scope, mode: mode) }
+        return try finishSelect(plan, items: items, orderKeys: orderKeys, distinct: s.distinct)
+    }
+
+    private func location(_ item: SelectItem) -> SourceLocation? {
+        switch item {
+        case .expr(let e, _): return e.location
+        case .star(_, _, let l): return l
+        }
+    }
+
+    /// An ORDER BY item: a select-list position or name, or an expression (then a hidden
+    /// column of the projection).
+    enum OrderTarget {
+        case output(Int)
+        case hidden(BoundExpr)
+    }
+
+    func orderKey(_ item: OrderItem, _ selectItems: [SelectItem], _ names: [String], _ scope: Scope, mode: Mode) throws -> (OrderTarget, OrderItem) {
+        if case .literal(.integer(let d)) = item.expr.kind, let k = Int(d) {
+            guard k >= 1 && k <= names.count else {
+                throw SQLError(.binder, "ORDER BY position \(k) is not in the select list (1 to \(names.count))", at: item.expr.location)
+            }
+            return (.output(k - 1), item)
+        }
+        if case .column(let n) = item.expr.kind, n.count == 1, let i = names.firstIndex(of: n[0].normalized) {
+            // A select alias, unless it is also an input column of another meaning.
+            let isAlias = selectItems.contains { if case .expr(_, let a?) = $0 { return a.normalized == n[0].normalized } else { return false } }
+            if isAlias || (try? scope.resolve(n, at: item.expr.location)) == nil { return (.output(i), item) }
+        }
+        let key = item.expr.description
+        for (i, si) in selectItems.enumerated() {
+            if case .expr(let e, _) = si, e.description == key, i < names.count { return (.output(i), item) }
+        }
+        return (.hidden(try bindExpr(item.expr, scope, mode: mode)), item)
+    }
+
+    func finishSelect(_ input: Plan, items: [(BoundExpr, String)], orderKeys: [(OrderTarget, OrderItem)], distinct: Bool) throws -> Plan {
+        var exprs = items.map(\.0)
+        var schema = items.map { Field($0.1, $0.0.type) }
+        var keys: [SortKey] = []
+        for (target, item) in orderKeys {
+            let index: Int
+            switch target {
+            case .output(let i): index = i
+            case .hidden(let e):
+                if distinct {
+                    throw SQLError(.binder, "with SELECT DISTINCT, ORDER BY expressions must appear in the select list", at: item.expr.location)
+                }
+                exprs.append(e)
+                schema.append(Field("#order\(keys.count)", e.type))
+                index = exprs.count - 1
+            }
+            keys.append(SortKey(expr: .column(index: index, type: schema[index].type), ascending: item.ascending,
+                                nullsFirst: item.nullsFirst ?? false))
+        }
+        var plan = Plan.project(input, exprs, schema: schema)
+        if distinct { plan = .distinct(plan) }
+        if !keys.isEmpty { plan = .sort(plan, keys) }
+        if schema.count > items.count {
+            let visible = Array(schema.prefix(items.count))
+            plan = .project(plan, visible.enumerated().map { .column(index: $0.offset, type: $0.element.type) }, schema: visible)
+        }
+        return plan
+    }
+
+    /// A GROUP BY item: a select-list position, a select alias, or an expression.
+    func groupExpression(_ g: Expr, _ items: [SelectItem], _ scope: Scope) throws -> Expr {
+        if case .literal(.integer(let d)) = g.kind, let k = Int(d) {
+            guard k >= 1 && k <= items.count, case .expr(let e, _) = items[k - 1] else {
+                throw SQLError(.binder, "GROUP BY position \(k) is not in the select list", at: g.location)
+            }
+            return e
+        }
+        if case .column(let n) = g.kind, n.count == 1, (try? scope.resolve(n, at: g.location)) == nil {
+            for item in items {
+                if case .expr(let e, let alias?) = item, alias.normalized == n[0].normalized { return e }
+            }
+        }
+        return g
+    }
+
+    func outputName(_ e: Expr) -> String {
+        switch e.kind {
+        case .column(let n): return n.last!.normalized
+        case .function(let f): return f.name.last!.value.lowercased() + "(" + (f.star ? "*" : f.arguments.map(\.description).joined(separator: ", ")) + ")"
+        case .cast(let inner, _, _): return outputName(inner)
+        default: return e.description
+        }
+    }
+
+    func containsAggregate(_ e: Expr) -> Bool {
+        switch e.kind {
+        case .function(let f):
+            if f.over == nil, Self.aggregateNames.contains(f.name.last!.normalized) { return true }
+            return f.arguments.contains(where: containsAggregate)
+        case .unary(_, let a), .isNull(let a, _), .isBoolean(let a, _, _), .cast(let a, _, _), .field(let a, _), .extract(_, let a):
+            return containsAggregate(a)
+        case .binary(_, let a, let b), .isDistinctFrom(let a, let b, _), .subscript(let a, let b):
+            return containsAggregate(a) || containsAggregate(b)
+        case .between(let a, let b, let c, _): return containsAggregate(a) || containsAggregate(b) || containsAggregate(c)
+        case .inList(let a, let items, _): return containsAggregate(a) || items.contains(where: containsAggregate)
+        case .like(let a, let b, let c, _, _): return containsAggregate(a) || containsAggregate(b) || (c.map(containsAggregate) ?? false)
+        case .caseWhen(let o, let branches, let other):
+            return (o.map(containsAggregate) ?? false) || branches.contains { containsAggregate($0.when) || containsAggregate($0.then) }
+                || (other.map(containsAggregate) ?? false)
+        case .array(let items), .row(let items): return items.contains(where: containsAggregate)
+        default: return false
+        }
+    }
+
+    func expectBoolean(_ e: BoundExpr, _ location: SourceLocation, _ clause: String) throws {
+        guard e.type == .boolean || e.type == .null else {
+            throw SQLError(.type, "\(clause) needs a BOOLEAN condition, not \(e.type)", at: location)
+        }
+    }
+
+    func flattenAnd(_ e: BoundExpr) -> [BoundExpr] {
+        if case .and(let parts) = e { return parts.flatMap(flattenAnd) }
+        return [e]
+    }
+
+    func rebase(_ e: BoundExpr, by offset: Int) -> BoundExpr { mapColumns(e) { $0 + offset } }
+}

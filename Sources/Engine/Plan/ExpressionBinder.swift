@@ -1,0 +1,318 @@
+import Columnar
+import SQL
+
+extension Binder {
+    func bindExpr(_ e: Expr, _ scope: Scope) throws -> BoundExpr { try bindExpr(e, scope, mode: .plain) }
+
+    func bindExpr(_ e: Expr, _ scope: Scope, mode: Mode) throws -> BoundExpr {
+        if case .aggregate(let ctx) = mode {
+            let key = e.description
+            if let i = ctx.groupKeys.firstIndex(of: key) { return .column(index: i, type: ctx.groups[i].type) }
+            if case .function(let f) = e.kind, f.over == nil, Self.aggregateNames.contains(f.name.last!.normalized) {
+                if let j = ctx.aggregateKeys.firstIndex(of: key) {
+                    return .column(index: ctx.groups.count + j, type: ctx.aggregates[j].type)
+                }
+                let agg = try bindAggregate(f, ctx.scope, at: e.location)
+                ctx.aggregateKeys.append(key)
+                ctx.aggregates.append(agg)
+                return .column(index: ctx.groups.count + ctx.aggregates.count - 1, type: agg.type)
+            }
+            if case .column(let n) = e.kind {
+                _ = try ctx.scope.resolve(n, at: e.location)
+                throw SQLError(.binder, "column \(n.map(\.value).joined(separator: ".")) must appear in GROUP BY or be used in an aggregate function", at: e.location)
+            }
+        }
+        let loc = e.location
+        func sub(_ x: Expr) throws -> BoundExpr { try bindExpr(x, scope, mode: mode) }
+        switch e.kind {
+        case .literal(let l): return try literal(l, at: loc)
+        case .column(let n):
+            let (i, t) = try scope.resolve(n, at: loc)
+            return .column(index: i, type: t)
+        case .star:
+            throw SQLError(.binder, "* is only allowed in the select list and in count(*)", at: loc)
+        case .unary(let op, let a):
+            let x = try sub(a)
+            switch op {
+            case .not:
+                try expectBoolean(x, a.location, "NOT")
+                return .not(x)
+            case .plus:
+                guard x.type.isNumeric || x.type == .null else { throw SQLError(.type, "unary + of \(x.type)", at: loc) }
+                return x
+            case .minus:
+                guard x.type.isNumeric || x.type == .null else { throw SQLError(.type, "cannot negate \(x.type)", at: loc) }
+                let zero: BoundExpr = x.type == .double || x.type == .float ? .constant(.double(0), .double) : .constant(.int(0), x.type == .null ? .integer : x.type)
+                return .call(try registry.resolve("-", [zero.type, x.type], at: loc), [zero, x])
+            }
+        case .binary(let op, let a, let b):
+            switch op {
+            case .and, .or:
+                let x = try sub(a), y = try sub(b)
+                try expectBoolean(x, a.location, op.rawValue)
+                try expectBoolean(y, b.location, op.rawValue)
+                let parts = (op == .and ? flattenAnd(x) + flattenAnd(y) : flattenOr(x) + flattenOr(y))
+                return op == .and ? .and(parts) : .or(parts)
+            case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual:
+                return try comparison(op.rawValue, try sub(a), try sub(b), at: loc)
+            case .concat:
+                let x = try toText(try sub(a)), y = try toText(try sub(b))
+                return .call(try registry.resolve("||", [x.type, y.type], at: loc), [x, y])
+            default:
+                let x = try sub(a), y = try sub(b)
+                let (cx, cy) = try coerceLiterals(x, y)
+                return .call(try registry.resolve(op.rawValue, [cx.type, cy.type], at: loc), [cx, cy])
+            }
+        case .isNull(let a, let negated): return .isNull(try sub(a), negated: negated)
+        case .isBoolean(let a, let value, let negated):
+            let x = try sub(a)
+            try expectBoolean(x, a.location, "IS TRUE/FALSE")
+            let test: BoundExpr = .and([.isNull(x, negated: true), value ? x : .not(x)])
+            // IS [NOT] TRUE is never NULL: the IS NOT NULL makes NULL rows false.
+            return negated ? .not(test) : test
+        case .isDistinctFrom(let a, let b, let negated):
+            let x = try sub(a), y = try sub(b)
+            let eq = try comparison("=", x, y, at: loc)
+            let bothNull = BoundExpr.and([.isNull(x, negated: false), .isNull(y, negated: false)])
+            let same = BoundExpr.or([bothNull, .and([.isNull(x, negated: true), .isNull(y, negated: true), eq])])
+            return negated ? same : .not(same)
+        case .between(let a, let low, let high, let negated):
+            let x = try sub(a)
+            let r = BoundExpr.and([try comparison(">=", x, try sub(low), at: loc), try comparison("<=", x, try sub(high), at: loc)])
+            return negated ? .not(r) : r
+        case .inList(let a, let items, let negated):
+            let x = try sub(a)
+            let bound = try items.map { item -> BoundExpr in
+                let y = try sub(item)
+                let (cx, cy) = try coerceLiterals(x, y)
+                _ = cx
+                return cy
+            }
+            return .inList(x, bound, negated: negated)
+        case .inSubquery(let a, let q, let negated):
+            let x = try sub(a)
+            let values = try runSubquery(q, at: loc, columns: 1)
+            return .inList(x, values.map { .constant($0.0, $0.1) }, negated: negated)
+        case .exists(let q, let negated):
+            let found = !(try runSubquery(q, at: loc, columns: nil, limit: 1)).isEmpty
+            return .constant(.bool(found != negated), .boolean)
+        case .subquery(let q):
+            let values = try runSubquery(q, at: loc, columns: 1, limit: 2)
+            guard values.count <= 1 else { throw SQLError(.runtime, "a scalar subquery returned more than one row", at: loc) }
+            let plan = try bindQuery(q)
+            let t = plan.schema.first?.type ?? .null
+            return .constant(values.first?.0 ?? .null, t)
+        case .like(let a, let pattern, let escape, let ci, let negated):
+            let x = try toText(try sub(a)), p = try toText(try sub(pattern))
+            var args = [x, p]
+            if let escape { args.append(try sub(escape)) }
+            let call = BoundExpr.call(try registry.resolve(ci ? "ilike" : "like", args.map(\.type), at: loc), args)
+            return negated ? .not(call) : call
+        case .cast(let a, let t, let isTry):
+            let x = try sub(a)
+            let target = try TypeMapping.type(t, at: loc)
+            if case .constant(let v, let from) = x, !isTry {
+                // Casts of constants happen now, so a bad literal is reported at its place.
+                do { return .constant(try Cast.convert(v, from: from, to: target), target) } catch let err as SQLError {
+                    throw SQLError(err.kind, err.message, at: loc)
+                }
+            }
+            return .cast(x, to: target, isTry: isTry)
+        case .caseWhen(let operand, let branches, let otherwise):
+            let op = try operand.map(sub)
+            var whens: [BoundExpr] = [], thens: [BoundExpr] = []
+            for b in branches {
+                let w = try sub(b.when)
+                if let op { whens.append(try comparison("=", op, w, at: b.when.location)) } else {
+                    try expectBoolean(w, b.when.location, "CASE WHEN")
+                    whens.append(w)
+                }
+                thens.append(try sub(b.then))
+            }
+            let other = try otherwise.map(sub)
+            var t = DataType.null
+            for x in thens + (other.map { [$0] } ?? []) {
+                guard let s = TypeMapping.supertype(t, x.type) else {
+                    throw SQLError(.type, "CASE branches of types \(t) and \(x.type)", at: loc)
+                }
+                t = s
+            }
+            if t == .null { t = .integer }
+            return .caseWhen(branches: Array(zip(whens, thens)), otherwise: other, type: t)
+        case .function(let f):
+            return try bindFunction(f, scope, mode: mode, at: loc)
+        case .extract(let field, let a):
+            let x = try sub(a)
+            let fieldExpr = BoundExpr.constant(.string(field), .varchar)
+            return .call(try registry.resolve("date_part", [.varchar, x.type], at: loc), [fieldExpr, x])
+        case .array, .map, .row, .subscript, .slice, .field:
+            throw SQLError(.unsupported, "nested values (lists, maps, structs) are not supported by the executor yet", at: loc)
+        }
+    }
+
+    func flattenOr(_ e: BoundExpr) -> [BoundExpr] {
+        if case .or(let parts) = e { return parts.flatMap(flattenOr) }
+        return [e]
+    }
+
+    func literal(_ l: Literal, at loc: SourceLocation) throws -> BoundExpr {
+        switch l {
+        case .null: return .constant(.null, .null)
+        case .boolean(let b): return .constant(.bool(b), .boolean)
+        case .integer(let d):
+            if let v = Int64(d) { return .constant(.int(v), Int32(exactly: v) != nil ? .integer : .bigint) }
+            if let h = Int128(d) { return .constant(.hugeint(h), .hugeint) }
+            guard let x = Double(d) else { throw SQLError(.binder, "bad number \(d)", at: loc) }
+            return .constant(.double(x), .double)
+        case .decimal(let d):
+            guard let x = Double(d) else { throw SQLError(.binder, "bad number \(d)", at: loc) }
+            return .constant(.double(x), .double)
+        case .string(let s): return .constant(.string(s), .varchar)
+        case .typed(let t, let s):
+            let target = try TypeMapping.type(t, at: loc)
+            do { return .constant(try Cast.convert(.string(s), from: .varchar, to: target), target) } catch let err as SQLError {
+                throw SQLError(.binder, err.message, at: loc)
+            }
+        case .interval:
+            throw SQLError(.unsupported, "interval values are not supported by the executor yet", at: loc)
+        }
+    }
+
+    /// A string literal compared with a number, a date or a timestamp takes that type, as in
+    /// DuckDB and PostgreSQL (`WHERE d = '1992-01-01'`).
+    func coerceLiterals(_ a: BoundExpr, _ b: BoundExpr) throws -> (BoundExpr, BoundExpr) {
+        func adopt(_ lit: BoundExpr, _ other: DataType) throws -> BoundExpr {
+            guard case .constant(let v, .varchar) = lit, other != .varchar, other != .null else { return lit }
+            return .constant(try Cast.convert(v, from: .varchar, to: other), other)
+        }
+        var (x, y) = (try adopt(a, b.type), try adopt(b, a.type))
+        // Dates meet timestamps as timestamps.
+        if x.type == .date && y.type == .timestamp { x = .cast(x, to: .timestamp, isTry: false) }
+        if y.type == .date && x.type == .timestamp { y = .cast(y, to: .timestamp, isTry: false) }
+        return (x, y)
+    }
+
+    func comparison(_ op: String, _ a: BoundExpr, _ b: BoundExpr, at loc: SourceLocation?) throws -> BoundExpr {
+        let (x, y) = try coerceLiterals(a, b)
+        return .call(try registry.resolve(op, [x.type, y.type], at: loc), [x, y])
+    }
+
+    func toText(_ e: BoundExpr) throws -> BoundExpr {
+        e.type == .varchar || e.type == .null ? e : .cast(e, to: .varchar, isTry: false)
+    }
+
+    /// Runs an uncorrelated subquery now; its rows as (value, type) of the first column.
+    func runSubquery(_ q: Query, at loc: SourceLocation, columns: Int?, limit: Int? = nil) throws -> [(Value, DataType)] {
+        let plan: Plan
+        do { plan = try bindQuery(q) } catch let e as SQLError where e.kind == .binder && e.message.contains("not found") {
+            throw SQLError(.unsupported, "correlated subqueries are not supported yet (\(e.message))", at: e.location ?? loc)
+        }
+        if let columns, plan.schema.count != columns {
+            throw SQLError(.binder, "the subquery returns \(plan.schema.count) columns, \(columns) expected", at: loc)
+        }
+        var out: [(Value, DataType)] = []
+        let t = plan.schema.first?.type ?? .null
+        for b in try Executor.collect(limit.map { Plan.limit(plan, limit: $0, offset: 0) } ?? plan) {
+            for i in 0..<b.count { out.append((b.columns.first?.value(at: i) ?? .null, t)) }
+        }
+        return out
+    }
+
+    func bindAggregate(_ f: FunctionCall, _ scope: Scope, at loc: SourceLocation) throws -> BoundAggregate {
+        var name = f.name.last!.normalized
+        if name == "mean" { name = "avg" }
+        if name == "group_concat" { name = "string_agg" }
+        if f.star || (name == "count" && f.arguments.isEmpty) || name == "count_star" {
+            return BoundAggregate(kind: .countStar, argument: nil, separator: "", distinct: false, type: .bigint)
+        }
+        guard let first = f.arguments.first else { throw SQLError(.binder, "\(name)() needs an argument", at: loc) }
+        let arg = try bindExpr(first, scope, mode: .noAggregates("an aggregate's argument"))
+        let t = arg.type
+        switch name {
+        case "count": return BoundAggregate(kind: .count, argument: arg, separator: "", distinct: f.distinct, type: .bigint)
+        case "sum":
+            guard t.isNumeric || t == .null || t == .boolean else { throw SQLError(.binder, "sum(\(t)) is not defined", at: loc) }
+            let result: DataType = t.isInteger || t == .null || t == .boolean ? .hugeint : .double
+            let argument = t == .boolean ? BoundExpr.cast(arg, to: .integer, isTry: false) : arg
+            return BoundAggregate(kind: .sum, argument: argument, separator: "", distinct: f.distinct, type: result == .hugeint && t != .hugeint ? .bigint : result)
+        case "avg":
+            guard t.isNumeric || t == .null || t == .boolean else { throw SQLError(.binder, "avg(\(t)) is not defined", at: loc) }
+            let argument = t == .boolean ? BoundExpr.cast(arg, to: .integer, isTry: false) : arg
+            return BoundAggregate(kind: .avg, argument: argument, separator: "", distinct: f.distinct, type: .double)
+        case "min": return BoundAggregate(kind: .min, argument: arg, separator: "", distinct: false, type: t == .null ? .integer : t)
+        case "max": return BoundAggregate(kind: .max, argument: arg, separator: "", distinct: false, type: t == .null ? .integer : t)
+        case "bool_and", "bool_or":
+            guard t == .boolean || t == .null else { throw SQLError(.binder, "\(name)(\(t)) is not defined", at: loc) }
+            return BoundAggregate(kind: name == "bool_and" ? .boolAnd : .boolOr, argument: arg, separator: "", distinct: f.distinct, type: .boolean)
+        case "string_agg":
+            var sep = ","
+            if f.arguments.count > 1, case .literal(.string(let s)) = f.arguments[1].kind { sep = s }
+            return BoundAggregate(kind: .stringAgg, argument: try toText(arg), separator: sep, distinct: f.distinct, type: .varchar)
+        default:
+            throw SQLError(.binder, "unknown aggregate \(name)", at: loc)
+        }
+    }
+
+    func bindFunction(_ f: FunctionCall, _ scope: Scope, mode: Mode, at loc: SourceLocation) throws -> BoundExpr {
+        let name = f.name.last!.normalized
+        if f.over != nil { throw SQLError(.unsupported, "window functions are not supported by the executor yet", at: loc) }
+        if Self.aggregateNames.contains(name) {
+            if case .noAggregates(let clause) = mode {
+                throw SQLError(.binder, "aggregate functions are not allowed in \(clause)", at: loc)
+            }
+            throw SQLError(.binder, "aggregate \(name) used outside an aggregate query", at: loc)
+        }
+        if let macro = macros[name] {
+            guard macro.parameters.count == f.arguments.count else {
+                throw SQLError(.binder, "\(name) takes \(macro.parameters.count) arguments, \(f.arguments.count) given", at: loc)
+            }
+            return try bindExpr(substitute(macro.body, Dictionary(uniqueKeysWithValues: zip(macro.parameters, f.arguments))), scope, mode: mode)
+        }
+        let args = try f.arguments.map { try bindExpr($0, scope, mode: mode) }
+        switch name {
+        case "coalesce", "ifnull":
+            guard !args.isEmpty else { throw SQLError(.binder, "\(name) needs arguments", at: loc) }
+            var t = DataType.null
+            for a in args {
+                guard let s = TypeMapping.supertype(t, a.type) else { throw SQLError(.type, "\(name) of \(t) and \(a.type)", at: loc) }
+                t = s
+            }
+            let branches = args.dropLast().map { (when: BoundExpr.isNull($0, negated: true), then: $0) }
+            return .caseWhen(branches: Array(branches), otherwise: args.last!, type: t == .null ? .integer : t)
+        case "nullif":
+            guard args.count == 2 else { throw SQLError(.binder, "nullif takes 2 arguments", at: loc) }
+            return .caseWhen(branches: [(try comparison("=", args[0], args[1], at: loc), .constant(.null, args[0].type))], otherwise: args[0],
+                             type: args[0].type == .null ? .integer : args[0].type)
+        default:
+            var coerced = args
+            // String literals given to functions of dates take the date's type.
+            if name == "date_part" || name == "date_trunc", coerced.count == 2 {
+                coerced[1] = try coerceLiterals(.constant(.null, .timestamp), coerced[1]).1
+            }
+            return .call(try registry.resolve(name, coerced.map(\.type), at: loc), coerced)
+        }
+    }
+
+    /// A macro's body with its parameters replaced by the call's arguments.
+    func substitute(_ e: Expr, _ args: [String: Expr]) -> Expr {
+        func s(_ x: Expr) -> Expr { substitute(x, args) }
+        var out = e
+        switch e.kind {
+        case .column(let n) where n.count == 1: if let a = args[n[0].normalized] { return a }
+        case .unary(let op, let a): out.kind = .unary(op, s(a))
+        case .binary(let op, let a, let b): out.kind = .binary(op, s(a), s(b))
+        case .isNull(let a, let n): out.kind = .isNull(s(a), negated: n)
+        case .between(let a, let l, let h, let n): out.kind = .between(s(a), low: s(l), high: s(h), negated: n)
+        case .inList(let a, let items, let n): out.kind = .inList(s(a), items.map(s), negated: n)
+        case .cast(let a, let t, let tr): out.kind = .cast(s(a), t, isTry: tr)
+        case .caseWhen(let o, let b, let other):
+            out.kind = .caseWhen(operand: o.map(s), branches: b.map { CaseBranch(when: s($0.when), then: s($0.then)) }, otherwise: other.map(s))
+        case .function(var f):
+            f.arguments = f.arguments.map(s)
+            out.kind = .function(f)
+        case .like(let a, let p, let esc, let ci, let n): out.kind = .like(s(a), pattern: s(p), escape: esc.map(s), caseInsensitive: ci, negated: n)
+        default: break
+        }
+        return out
+    }
+}

@@ -1,0 +1,148 @@
+import Columnar
+import SQL
+
+/// The result of one statement.
+public enum StatementResult: Sendable {
+    /// DDL and DML; the text says what happened ("3 rows inserted").
+    case ok(String)
+    case rows(schema: [Field], batches: [Batch])
+}
+
+/// A session: a catalog, the function registry, views, macros and settings, and the
+/// statements run against them in order.
+public final class Session {
+    public let catalog: Catalog
+    public let registry: FunctionRegistry
+    public private(set) var settings: [String: String] = [:]
+    private var views: [String: Binder.View] = [:]
+    private var macros: [String: Binder.Macro] = [:]
+
+    public init(catalog: Catalog = Catalog(), registry: FunctionRegistry = FunctionRegistry()) {
+        self.catalog = catalog
+        self.registry = registry
+    }
+
+    /// Parses and runs every statement of `sql`, returning each result; stops at the first
+    /// error (throwing it).
+    public func execute(_ sql: String) throws -> [StatementResult] {
+        try Parser.parse(sql).map(run)
+    }
+
+    func binder() -> Binder { Binder(catalog: catalog, registry: registry, views: views, macros: macros) }
+
+    public func run(_ statement: Statement) throws -> StatementResult {
+        switch statement {
+        case .query(let q):
+            let plan = Optimizer.optimize(try binder().bindQuery(q))
+            return .rows(schema: plan.schema, batches: try Executor.collect(plan))
+        case .explain(let inner, _):
+            guard case .query(let q) = inner else { throw SQLError(.unsupported, "EXPLAIN of a statement other than a query") }
+            let plan = Optimizer.optimize(try binder().bindQuery(q))
+            let text = plan.explain()
+            var b = ColumnBuilder(type: .varchar)
+            b.append(.string(text))
+            return .rows(schema: [Field("plan", .varchar)], batches: [Batch(columns: [b.finish()], count: 1)])
+        case .createTable(let name, let columns, let ifNotExists, let orReplace, let asQuery, _):
+            let key = name.map(\.normalized).joined(separator: ".")
+            if catalog.table(key) != nil || views[key] != nil {
+                if ifNotExists { return .ok("table \(key) exists") }
+                if !orReplace { throw SQLError(.catalog, "table \(key) already exists") }
+            }
+            if let asQuery {
+                var plan = Optimizer.optimize(try binder().bindQuery(asQuery))
+                if !columns.isEmpty { plan = try binder().rename(plan, columns.map(\.name), at: nil) }
+                let schema = plan.schema.map { Field($0.name, $0.type == .null ? .integer : $0.type) }
+                let batches = try Executor.collect(plan).map { b in
+                    Batch(columns: try b.columns.enumerated().map { try Cast.cast($0.element, to: schema[$0.offset].type, isTry: false) }, count: b.count)
+                }
+                let table = MemoryTable(schema: schema)
+                try table.append(batches)
+                try catalog.create(key, table, replace: true)
+                return .ok("created \(key)")
+            }
+            var seen = Set<String>()
+            let schema = try columns.map { c -> Field in
+                guard seen.insert(c.name.normalized).inserted else { throw SQLError(.catalog, "column \(c.name.value) appears twice") }
+                return Field(c.name.normalized, try TypeMapping.type(c.type, at: nil), nullable: !c.notNull)
+            }
+            try catalog.create(key, MemoryTable(schema: schema), replace: true)
+            return .ok("created \(key)")
+        case .insert(let name, let columns, let source):
+            let key = name.map(\.normalized).joined(separator: ".")
+            guard let table = catalog.table(key) as? TableSink else {
+                throw SQLError(.catalog, "table \(name.map(\.value).joined(separator: ".")) does not exist or does not accept rows")
+            }
+            let schema = table.schema
+            let targets: [Int] = try columns.isEmpty ? Array(schema.indices) : columns.map { c in
+                guard let i = schema.firstIndex(where: { $0.name == c.normalized }) else {
+                    throw SQLError(.binder, "table \(key) has no column \(c.value)")
+                }
+                return i
+            }
+            let plan = Optimizer.optimize(try binder().bindQuery(source))
+            guard plan.schema.count == targets.count else {
+                throw SQLError(.binder, "INSERT has \(plan.schema.count) values for \(targets.count) columns")
+            }
+            // Every batch is converted before any is appended: a failing row inserts nothing.
+            var batches: [Batch] = []
+            var inserted = 0
+            for b in try Executor.collect(plan) {
+                var cols = schema.map { Column.constant(.null, type: $0.type, count: b.count) }
+                for (j, i) in targets.enumerated() {
+                    let c = try Cast.cast(b.columns[j], to: schema[i].type, isTry: false)
+                    if !schema[i].nullable && c.nullCount > 0 {
+                        throw SQLError(.runtime, "NULL in column \(schema[i].name), which is NOT NULL")
+                    }
+                    cols[i] = c
+                }
+                for i in schema.indices where !schema[i].nullable && !targets.contains(i) {
+                    throw SQLError(.runtime, "NULL in column \(schema[i].name), which is NOT NULL")
+                }
+                batches.append(Batch(columns: cols.map { $0.isConstant ? $0.take(Array(0..<b.count)) : $0 }, count: b.count))
+                inserted += b.count
+            }
+            try table.append(batches)
+            return .ok("\(inserted) rows inserted")
+        case .dropTable(let name, let ifExists, let isView):
+            let key = name.map(\.normalized).joined(separator: ".")
+            if isView {
+                if views.removeValue(forKey: key) == nil && !ifExists { throw SQLError(.catalog, "view \(key) does not exist") }
+                return .ok("dropped \(key)")
+            }
+            if !catalog.drop(key) && !ifExists { throw SQLError(.catalog, "table \(key) does not exist") }
+            return .ok("dropped \(key)")
+        case .createView(let name, let columns, let query, let orReplace):
+            let key = name.map(\.normalized).joined(separator: ".")
+            if (views[key] != nil || catalog.table(key) != nil) && !orReplace { throw SQLError(.catalog, "\(key) already exists") }
+            // Bound now so that a broken view is refused when it is created.
+            _ = try binder().rename(try binder().bindQuery(query), columns, at: query.location)
+            views[key] = Binder.View(query: query, columns: columns)
+            return .ok("created view \(key)")
+        case .createFunction(let name, let parameters, _, let body, let orReplace):
+            let key = name.last!.normalized
+            if macros[key] != nil && !orReplace { throw SQLError(.catalog, "function \(key) already exists") }
+            macros[key] = Binder.Macro(parameters: parameters.map(\.name.normalized), body: body)
+            return .ok("created function \(key)")
+        case .showTables:
+            var b = ColumnBuilder(type: .varchar)
+            let names = (catalog.names + views.keys).sorted()
+            for n in names { b.append(.string(n)) }
+            return .rows(schema: [Field("name", .varchar)], batches: [Batch(columns: [b.finish()], count: names.count)])
+        case .describe(let name):
+            let key = name.map(\.normalized).joined(separator: ".")
+            guard let table = catalog.table(key) else { throw SQLError(.catalog, "table \(key) does not exist") }
+            var n = ColumnBuilder(type: .varchar), t = ColumnBuilder(type: .varchar), nullable = ColumnBuilder(type: .boolean)
+            for f in table.schema {
+                n.append(.string(f.name)); t.append(.string(f.type.description)); nullable.append(.bool(f.nullable))
+            }
+            return .rows(schema: [Field("column_name", .varchar), Field("column_type", .varchar), Field("null", .boolean)],
+                         batches: [Batch(columns: [n.finish(), t.finish(), nullable.finish()], count: table.schema.count)])
+        case .set(let name, let value):
+            settings[name.normalized] = value.description
+            return .ok("set \(name.normalized)")
+        case .reset(let name):
+            settings.removeValue(forKey: name.normalized)
+            return .ok("reset \(name.normalized)")
+        }
+    }
+}
