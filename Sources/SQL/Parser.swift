@@ -221,8 +221,11 @@ public struct Parser {
         if accept(symbol: "(") {
             // A column list, or (for CREATE TABLE t(a, b) AS …) bare names.
             repeat {
-                if accept("primary") {
+                if peek.isKeyword("primary") {
+                    let at = peek.location
+                    pos += 1
                     try expect("key")
+                    guard primaryKey.isEmpty else { throw SQLError(.syntax, "a table has one PRIMARY KEY", at: at) }
                     primaryKey = try identifierList()
                     continue
                 }

@@ -51,9 +51,11 @@ public final class Catalog: @unchecked Sendable {
 
     public init() {}
 
-    public func table(_ name: String) -> TableProvider? { lock.withLock { tables[name] } }
+    /// Tables are found without regard to the case of their names.
+    public func table(_ name: String) -> TableProvider? { lock.withLock { tables[name.lowercased()] } }
 
-    public func create(_ name: String, _ table: TableProvider, replace: Bool = false) throws {
+    public func create(_ name0: String, _ table: TableProvider, replace: Bool = false) throws {
+        let name = name0.lowercased()
         try lock.withLock {
             if tables[name] != nil && !replace { throw SQLError(.catalog, "table \(name) already exists") }
             if tables[name] == nil { order.append(name) }
@@ -61,8 +63,9 @@ public final class Catalog: @unchecked Sendable {
         }
     }
 
-    public func drop(_ name: String) -> Bool {
-        lock.withLock {
+    public func drop(_ name0: String) -> Bool {
+        let name = name0.lowercased()
+        return lock.withLock {
             guard tables.removeValue(forKey: name) != nil else { return false }
             order.removeAll { $0 == name }
             return true

@@ -40,3 +40,24 @@ public struct BoundFunction: Sendable {
         self.kernel = kernel
     }
 }
+
+extension BoundExpr {
+    /// A structural description: equal for expressions that compute the same thing from
+    /// the same columns (`t.j * 2` and `j * 2` alike), used to match GROUP BY and ORDER BY
+    /// expressions with the select list.
+    var fingerprint: String {
+        switch self {
+        case .column(let i, _): return "#\(i)"
+        case .constant(let v, let t): return "\(v):\(t)"
+        case .call(let f, let args): return f.name + "(" + args.map(\.fingerprint).joined(separator: ",") + ")"
+        case .cast(let e, let t, let isTry): return (isTry ? "try_cast(" : "cast(") + e.fingerprint + " as \(t))"
+        case .and(let args): return "and(" + args.map(\.fingerprint).joined(separator: ",") + ")"
+        case .or(let args): return "or(" + args.map(\.fingerprint).joined(separator: ",") + ")"
+        case .not(let e): return "not(" + e.fingerprint + ")"
+        case .isNull(let e, let n): return (n ? "isnotnull(" : "isnull(") + e.fingerprint + ")"
+        case .caseWhen(let b, let o, _):
+            return "case(" + b.map { $0.when.fingerprint + "->" + $0.then.fingerprint }.joined(separator: ",") + ";" + (o?.fingerprint ?? "") + ")"
+        case .inList(let e, let items, let n): return (n ? "notin(" : "in(") + e.fingerprint + ";" + items.map(\.fingerprint).joined(separator: ",") + ")"
+        }
+    }
+}

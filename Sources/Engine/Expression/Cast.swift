@@ -28,6 +28,8 @@ public enum Cast {
             switch v {
             case .bool: return v
             case .int(let i): return .bool(i != 0)
+            case .double(let d): return .bool(d != 0)
+            case .float(let f): return .bool(f != 0)
             case .string(let s):
                 switch s.trimmingCharacters().lowercased() {
                 case "true", "t", "1", "yes", "y": return .bool(true)

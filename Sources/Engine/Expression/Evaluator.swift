@@ -40,7 +40,8 @@ public enum Evaluator {
             var validity = Bitmap(count: count, allSet: true)
             var out = [Bool](repeating: false, count: count)
             for i in 0..<count {
-                if anyTrue[i] { out[i] = !negated } else if anyNull[i] || n.isNull(i) { validity[i] = false } else { out[i] = negated }
+                // x IN () is false even for a NULL x: there is nothing it could equal.
+                if anyTrue[i] { out[i] = !negated } else if !items.isEmpty && (anyNull[i] || n.isNull(i)) { validity[i] = false } else { out[i] = negated }
             }
             return Column(type: .boolean, count: count, validity: validity, data: .bool(out))
         case .caseWhen(let branches, let otherwise, let t):

@@ -4,6 +4,7 @@ import Columnar
 /// names the binder gives them: `+ - * / % || = <> < <= > >=`.
 enum Builtins {
     static func register(into r: FunctionRegistry) {
+        MoreBuiltins.register(into: r)
         for op in ["+", "-", "*", "/", "%"] {
             r.register(op) { types in try arithmetic(op, types) }
         }
@@ -14,8 +15,6 @@ enum Builtins {
         r.register("concat") { types in concat(types, nullsAsEmpty: true) }
         r.register("lower") { types in stringMap("lower", types) { $0.lowercased() } }
         r.register("upper") { types in stringMap("upper", types) { $0.uppercased() } }
-        r.register("length") { types in stringToInt("length", types) { Int64($0.count) } }
-        r.register("char_length") { types in stringToInt("char_length", types) { Int64($0.count) } }
         r.register("abs") { types in
             guard types.count == 1, types[0].isNumeric || types[0] == .null else { return nil }
             let t = types[0] == .null ? DataType.integer : types[0]

@@ -15,10 +15,11 @@ struct Scope {
     var columns: [Column] = []
 
     func resolve(_ name: QualifiedName, at location: SourceLocation) throws -> (Int, DataType) {
-        let column = name[name.count - 1].normalized
-        let qualifier = name.count >= 2 ? name[name.count - 2].normalized : nil
+        // Names match without regard to case, as in DuckDB; they keep their case for display.
+        let column = name[name.count - 1].normalized.lowercased()
+        let qualifier = name.count >= 2 ? name[name.count - 2].normalized.lowercased() : nil
         var matches = columns.indices.filter { i in
-            columns[i].name == column && (qualifier == nil || columns[i].qualifier == qualifier)
+            columns[i].name.lowercased() == column && (qualifier == nil || columns[i].qualifier?.lowercased() == qualifier)
         }
         if matches.count > 1 { matches = matches.filter { !columns[$0].isJoinDuplicate } }
         guard let first = matches.first else {
@@ -82,11 +83,17 @@ final class Binder {
             plan = try bindBody(q.body)
             if !q.orderBy.isEmpty {
                 let scope = Scope(columns: plan.schema.map { Scope.Column(qualifier: nil, name: $0.name, type: $0.type) })
+                // Each select of a set operation names the output columns too, and its select
+                // expressions stand for them (`… UNION SELECT a - 10 AS l … ORDER BY l`).
+                let arms = selectArms(q.body)
                 let keys = try q.orderBy.map { item -> SortKey in
+                    try rejectConstantOrder(item)
                     let e: BoundExpr
                     if case .literal(.integer(let d)) = item.expr.kind, let k = Int(d) {
                         guard k >= 1 && k <= scope.columns.count else { throw SQLError(.binder, "ORDER BY position \(k) is not in the select list", at: item.expr.location) }
                         e = .column(index: k - 1, type: scope.columns[k - 1].type)
+                    } else if let k = arms.lazy.compactMap({ arm in self.armPosition(item.expr, arm) }).first, k < scope.columns.count {
+                        e = .column(index: k, type: scope.columns[k].type)
                     } else {
                         e = try bindExpr(item.expr, scope)
                     }
@@ -99,6 +106,37 @@ final class Binder {
             plan = .limit(plan, limit: try q.limit.map { try constantInt($0, "LIMIT") }, offset: try q.offset.map { try constantInt($0, "OFFSET") } ?? 0)
         }
         return plan
+    }
+
+    /// The selects of a set operation (or of a nested query), leftmost first.
+    func selectArms(_ body: QueryBody) -> [Select] {
+        switch body {
+        case .select(let s): return [s]
+        case .setOperation(_, _, let l, let r): return selectArms(l) + selectArms(r)
+        case .nested(let q): return selectArms(q.body)
+        case .values: return []
+        }
+    }
+
+    /// The output position an ORDER BY expression names in one select: by alias or by the
+    /// same expression.
+    func armPosition(_ e: Expr, _ arm: Select) -> Int? {
+        for (i, item) in arm.items.enumerated() {
+            guard case .expr(let x, let alias) = item else { return nil }
+            if case .column(let n) = e.kind, n.count == 1, let alias, alias.normalized.lowercased() == n[0].normalized.lowercased() { return i }
+            if x.description == e.description { return i }
+        }
+        return nil
+    }
+
+    /// ORDER BY a constant (other than a position) orders nothing: refused, as DuckDB does.
+    func rejectConstantOrder(_ item: OrderItem) throws {
+        switch item.expr.kind {
+        case .literal(.integer): return
+        case .literal:
+            throw SQLError(.binder, "ORDER BY a constant orders nothing; use a column or a position", at: item.expr.location)
+        default: return
+        }
     }
 
     func constantInt(_ e: Expr, _ what: String) throws -> Int {
@@ -233,7 +271,7 @@ final class Binder {
             case .using, .natural:
                 let usingNames: [String]
                 if case .using(let n) = condition { usingNames = n.map(\.normalized) }
-                else { usingNames = ls.columns.map(\.name).filter { n in rs.columns.contains { $0.name == n } } }
+                else { usingNames = ls.columns.map(\.name).filter { n in rs.columns.contains { $0.name.lowercased() == n.lowercased() } } }
                 for n in usingNames {
                     let (li, lt) = try ls.resolve([Identifier(n, quoted: true)], at: .unknown)
                     let (ri, rt) = try rs.resolve([Identifier(n, quoted: true)], at: .unknown)
@@ -298,6 +336,7 @@ final class Binder {
     }
 
     final class AggregateContext {
+        var aliases: [String: Expr] = [:]
         var groupKeys: [String] = []
         var groups: [BoundExpr] = []
         var aggregateKeys: [String] = []
@@ -319,6 +358,9 @@ final class Binder {
         var mode = Mode.plain
         if isAggregate {
             let ctx = AggregateContext(scope: scope)
+            for item in s.items {
+                if case .expr(let e, let alias?) = item { ctx.aliases[alias.normalized.lowercased()] = e }
+            }
             for g in s.groupBy {
                 let ast = try groupExpression(g, s.items, scope)
                 let key = ast.description
@@ -340,7 +382,7 @@ final class Binder {
                 try expectBoolean(b, h.location, "HAVING")
                 return b
             }
-            let orderKeys = try orderBy.map { try orderKey($0, s.items, items.map(\.1), scope, mode: mode) }
+            let orderKeys = try orderBy.map { try orderKey($0, s.items, items.map(\.1), items.map(\.0), scope, mode: mode) }
             let aggSchema = ctx.groups.enumerated().map { Field("group\($0.offset)", $0.element.type) }
                 + ctx.aggregates.enumerated().map { Field("aggregate\($0.offset)", $0.element.type) }
             plan = .aggregate(plan, groups: ctx.groups, aggregates: ctx.aggregates, schema: aggSchema)
@@ -364,7 +406,7 @@ final class Binder {
                 for (i, c) in matching { items.append((.column(index: i, type: c.type), c.name)) }
             }
         }
-        let orderKeys = try orderBy.map { try orderKey($0, s.items, items.map(\.1), scope, mode: mode) }
+        let orderKeys = try orderBy.map { try orderKey($0, s.items, items.map(\.1), items.map(\.0), scope, mode: mode) }
         return try finishSelect(plan, items: items, orderKeys: orderKeys, distinct: s.distinct)
     }
 
@@ -382,7 +424,9 @@ final class Binder {
         case hidden(BoundExpr)
     }
 
-    func orderKey(_ item: OrderItem, _ selectItems: [SelectItem], _ names: [String], _ scope: Scope, mode: Mode) throws -> (OrderTarget, OrderItem) {
+    func orderKey(_ item: OrderItem, _ selectItems: [SelectItem], _ names: [String], _ boundItems: [BoundExpr], _ scope: Scope,
+                  mode: Mode) throws -> (OrderTarget, OrderItem) {
+        try rejectConstantOrder(item)
         if case .literal(.integer(let d)) = item.expr.kind, let k = Int(d) {
             guard k >= 1 && k <= names.count else {
                 throw SQLError(.binder, "ORDER BY position \(k) is not in the select list (1 to \(names.count))", at: item.expr.location)
@@ -398,7 +442,9 @@ final class Binder {
         for (i, si) in selectItems.enumerated() {
             if case .expr(let e, _) = si, e.description == key, i < names.count { return (.output(i), item) }
         }
-        return (.hidden(try bindExpr(item.expr, scope, mode: mode)), item)
+        let bound = try bindExpr(item.expr, scope, mode: mode)
+        if let i = boundItems.firstIndex(where: { $0.fingerprint == bound.fingerprint }) { return (.output(i), item) }
+        return (.hidden(bound), item)
     }
 
     func finishSelect(_ input: Plan, items: [(BoundExpr, String)], orderKeys: [(OrderTarget, OrderItem)], distinct: Bool) throws -> Plan {
@@ -476,7 +522,7 @@ final class Binder {
     }
 
     func expectBoolean(_ e: BoundExpr, _ location: SourceLocation, _ clause: String) throws {
-        guard e.type == .boolean || e.type == .null else {
+        guard e.type == .boolean || e.type == .null || e.type.isInteger else {
             throw SQLError(.type, "\(clause) needs a BOOLEAN condition, not \(e.type)", at: location)
         }
     }

@@ -8,6 +8,16 @@ extension Binder {
         if case .aggregate(let ctx) = mode {
             let key = e.description
             if let i = ctx.groupKeys.firstIndex(of: key) { return .column(index: i, type: ctx.groups[i].type) }
+            // The same computation written another way (`t.j * 2` for `j * 2`).
+            if !containsAggregate(e), let plain = try? bindExpr(e, ctx.scope, mode: .noAggregates("GROUP BY")),
+               let i = ctx.groups.firstIndex(where: { $0.fingerprint == plain.fingerprint }) {
+                return .column(index: i, type: ctx.groups[i].type)
+            }
+            // A select alias used in HAVING or ORDER BY.
+            if case .column(let n) = e.kind, n.count == 1, (try? ctx.scope.resolve(n, at: e.location)) == nil,
+               let aliased = ctx.aliases[n[0].normalized.lowercased()] {
+                return try bindExpr(aliased, scope, mode: mode)
+            }
             if case .function(let f) = e.kind, f.over == nil, Self.aggregateNames.contains(f.name.last!.normalized) {
                 if let j = ctx.aggregateKeys.firstIndex(of: key) {
                     return .column(index: ctx.groups.count + j, type: ctx.aggregates[j].type)
@@ -236,9 +246,8 @@ extension Binder {
             let argument = t == .boolean ? BoundExpr.cast(arg, to: .integer, isTry: false) : arg
             return BoundAggregate(kind: .sum, argument: argument, separator: "", distinct: f.distinct, type: result == .hugeint && t != .hugeint ? .bigint : result)
         case "avg":
-            guard t.isNumeric || t == .null || t == .boolean else { throw SQLError(.binder, "avg(\(t)) is not defined", at: loc) }
-            let argument = t == .boolean ? BoundExpr.cast(arg, to: .integer, isTry: false) : arg
-            return BoundAggregate(kind: .avg, argument: argument, separator: "", distinct: f.distinct, type: .double)
+            guard t.isNumeric || t == .null else { throw SQLError(.binder, "avg(\(t)) is not defined", at: loc) }
+            return BoundAggregate(kind: .avg, argument: arg, separator: "", distinct: f.distinct, type: .double)
         case "min": return BoundAggregate(kind: .min, argument: arg, separator: "", distinct: false, type: t == .null ? .integer : t)
         case "max": return BoundAggregate(kind: .max, argument: arg, separator: "", distinct: false, type: t == .null ? .integer : t)
         case "bool_and", "bool_or":

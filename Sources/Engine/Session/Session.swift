@@ -62,8 +62,16 @@ public final class Session {
             }
             var seen = Set<String>()
             let schema = try columns.map { c -> Field in
-                guard seen.insert(c.name.normalized).inserted else { throw SQLError(.catalog, "column \(c.name.value) appears twice") }
+                guard seen.insert(c.name.normalized.lowercased()).inserted else { throw SQLError(.catalog, "column \(c.name.value) appears twice") }
                 return Field(c.name.normalized, try TypeMapping.type(c.type, at: nil), nullable: !c.notNull)
+            }
+            if case .createTable(_, _, _, _, _, let primaryKey) = statement {
+                if !primaryKey.isEmpty && columns.contains(where: \.primaryKey) {
+                    throw SQLError(.catalog, "the table has more than one PRIMARY KEY")
+                }
+                for k in primaryKey where !seen.contains(k.normalized.lowercased()) {
+                    throw SQLError(.catalog, "PRIMARY KEY names \(k.value), which is not a column")
+                }
             }
             try catalog.create(key, MemoryTable(schema: schema), replace: true)
             return .ok("created \(key)")
@@ -74,7 +82,7 @@ public final class Session {
             }
             let schema = table.schema
             let targets: [Int] = try columns.isEmpty ? Array(schema.indices) : columns.map { c in
-                guard let i = schema.firstIndex(where: { $0.name == c.normalized }) else {
+                guard let i = schema.firstIndex(where: { $0.name.lowercased() == c.normalized.lowercased() }) else {
                     throw SQLError(.binder, "table \(key) has no column \(c.value)")
                 }
                 return i
