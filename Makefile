@@ -35,3 +35,4 @@ SQLLOGIC_MIN_PASS_RATE := 0.99
 sqllogic: deps
 	$(SWIFT) build -c release --product movesql
 	python3 ../shared/sqllogic/run_slt.py --cmd ".build/release/movesql" --min-pass-rate $(SQLLOGIC_MIN_PASS_RATE)
+	python3 ../shared/sqllogic/run_slt.py --cmd ".build/release/movesql" Tests/sql
