@@ -23,6 +23,8 @@ public enum Executor {
         case .join(let kind, let l, let r, let lk, let rk, let residual, let schema):
             return BatchesOperator(try Joining.run(kind, try build(l), try build(r), leftKeys: lk, rightKeys: rk, residual: residual,
                                                    leftSchema: l.schema, rightSchema: r.schema, schema: schema))
+        case .window(let p, let windows, let schema):
+            return BatchesOperator(try Windowing.run(try build(p), windows, schema: schema))
         case .setOperation(let op, let all, let l, let r, let schema):
             return BatchesOperator(try setOperation(op, all: all, try build(l), try build(r), schema: schema))
         }

@@ -49,6 +49,10 @@ final class Binder {
         var columns: [Identifier]
     }
     private var cteStack: [[String: Plan]] = []
+    /// While a select list binds: its window calls, by SQL text, as placeholder columns
+    /// (`windowBase + k`) that become real positions once the window node's input is known.
+    var windowColumns: [String: (Int, DataType)] = [:]
+    static let windowBase = 1 << 40
 
     struct Macro {
         var parameters: [String]
@@ -346,6 +350,9 @@ final class Binder {
     }
 
     func bindSelect(_ s: Select, orderBy: [OrderItem]) throws -> Plan {
+        let savedWindows = windowColumns
+        windowColumns = [:]
+        defer { windowColumns = savedWindows }
         var (plan, scope) = try bindFrom(s.from)
         if let w = s.filter {
             let f = try bindExpr(w, scope, mode: .noAggregates("WHERE"))
@@ -369,6 +376,7 @@ final class Binder {
                 ctx.groups.append(try bindExpr(ast, scope, mode: .noAggregates("GROUP BY")))
             }
             mode = .aggregate(ctx)
+            let windows = try bindWindows(s, orderBy, scope, mode: mode)
             // Bind everything that reads the aggregate's output first, to collect aggregates.
             var items: [(BoundExpr, String)] = []
             for item in s.items {
@@ -387,8 +395,10 @@ final class Binder {
                 + ctx.aggregates.enumerated().map { Field("aggregate\($0.offset)", $0.element.type) }
             plan = .aggregate(plan, groups: ctx.groups, aggregates: ctx.aggregates, schema: aggSchema)
             if let having { plan = .filter(plan, having) }
-            return try finishSelect(plan, items: items, orderKeys: orderKeys, distinct: s.distinct)
+            let (windowed, fixedItems, fixedOrder) = placeWindows(plan, windows, items, orderKeys)
+            return try finishSelect(windowed, items: fixedItems, orderKeys: fixedOrder, distinct: s.distinct)
         }
+        let windows = try bindWindows(s, orderBy, scope, mode: mode)
         var items: [(BoundExpr, String)] = []
         for item in s.items {
             switch item {
@@ -407,7 +417,119 @@ final class Binder {
             }
         }
         let orderKeys = try orderBy.map { try orderKey($0, s.items, items.map(\.1), items.map(\.0), scope, mode: mode) }
-        return try finishSelect(plan, items: items, orderKeys: orderKeys, distinct: s.distinct)
+        let (windowed, fixedItems, fixedOrder) = placeWindows(plan, windows, items, orderKeys)
+        return try finishSelect(windowed, items: fixedItems, orderKeys: fixedOrder, distinct: s.distinct)
+    }
+
+    /// Binds the window calls of a select list and its ORDER BY, and registers them as
+    /// placeholder columns for the items that use them.
+    func bindWindows(_ s: Select, _ orderBy: [OrderItem], _ scope: Scope, mode: Mode) throws -> [BoundWindow] {
+        var calls: [Expr] = []
+        func collect(_ e: Expr) {
+            if case .function(let f) = e.kind, f.over != nil {
+                if !calls.contains(where: { $0.description == e.description }) { calls.append(e) }
+                return
+            }
+            forEachChild(e, collect)
+        }
+        for item in s.items { if case .expr(let e, _) = item { collect(e) } }
+        for o in orderBy { collect(o.expr) }
+        var bound: [BoundWindow] = []
+        for call in calls {
+            guard case .function(let f) = call.kind, let over = f.over else { continue }
+            let w = try bindWindow(f, over, scope, mode: mode, at: call.location)
+            windowColumns[call.description] = (Self.windowBase + bound.count, w.type)
+            bound.append(w)
+        }
+        return bound
+    }
+
+    func bindWindow(_ f: FunctionCall, _ over: WindowSpec, _ scope: Scope, mode: Mode, at loc: SourceLocation) throws -> BoundWindow {
+        let name = f.name.last!.normalized.lowercased()
+        let args = try f.arguments.map { try bindExpr($0, scope, mode: mode) }
+        let partition = try over.partitionBy.map { try bindExpr($0, scope, mode: mode) }
+        let order = try over.orderBy.map { SortKey(expr: try bindExpr($0.expr, scope, mode: mode), ascending: $0.ascending, nullsFirst: $0.nullsFirst ?? false) }
+        let kind: BoundWindow.Kind
+        var type: DataType
+        switch name {
+        case "row_number": kind = .rowNumber; type = .bigint
+        case "rank": kind = .rank; type = .bigint
+        case "dense_rank": kind = .denseRank; type = .bigint
+        case "lag", "lead", "first_value", "last_value":
+            guard let first = args.first else { throw SQLError(.binder, "\(name) needs an argument", at: loc) }
+            kind = name == "lag" ? .lag : name == "lead" ? .lead : name == "first_value" ? .firstValue : .lastValue
+            type = first.type
+        case "count":
+            if f.star || args.isEmpty { kind = .countStar } else { kind = .count }
+            type = .bigint
+        case "sum":
+            guard let a = args.first, a.type.isNumeric || a.type == .null else { throw SQLError(.binder, "sum needs a number", at: loc) }
+            kind = .sum; type = a.type.isInteger || a.type == .null ? .bigint : .double
+        case "avg": kind = .avg; type = .double
+        case "min", "max":
+            guard let a = args.first else { throw SQLError(.binder, "\(name) needs an argument", at: loc) }
+            kind = name == "min" ? .min : .max; type = a.type
+        default:
+            throw SQLError(.binder, "\(name) is not a window function", at: loc)
+        }
+        return BoundWindow(kind: kind, arguments: args, partitionBy: partition, orderBy: order, frame: try parseFrame(over.frame, at: loc), type: type)
+    }
+
+    /// `ROWS BETWEEN <bound> AND <bound>` (RANGE only as the default).
+    func parseFrame(_ text: String?, at loc: SourceLocation) throws -> BoundWindow.Frame? {
+        guard let text else { return nil }
+        let w = text.split(separator: " ").map(String.init)
+        guard w.first == "ROWS" else {
+            if text == "RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW" { return nil }
+            throw SQLError(.unsupported, "window frame \(text) is not supported yet (ROWS frames are)", at: loc)
+        }
+        func bound(_ parts: ArraySlice<String>) throws -> Int?? {
+            let p = Array(parts)
+            if p == ["UNBOUNDED", "PRECEDING"] || p == ["UNBOUNDED", "FOLLOWING"] { return .some(nil) }
+            if p == ["CURRENT", "ROW"] { return .some(0) }
+            if p.count == 2, let n = Int(p[0]) { return .some(p[1] == "PRECEDING" ? -n : n) }
+            throw SQLError(.unsupported, "window frame bound \(p.joined(separator: " "))", at: loc)
+        }
+        if w.count > 1, w[1] == "BETWEEN", let and = w.firstIndex(of: "AND") {
+            let s = try bound(w[2..<and]), e = try bound(w[(and + 1)...])
+            return BoundWindow.Frame(start: s ?? nil, end: e ?? nil)
+        }
+        let s = try bound(w[1...])
+        return BoundWindow.Frame(start: s ?? nil, end: 0)
+    }
+
+    /// Appends the window node and turns placeholder window columns into positions.
+    func placeWindows(_ plan: Plan, _ windows: [BoundWindow], _ items: [(BoundExpr, String)],
+                      _ orderKeys: [(OrderTarget, OrderItem)]) -> (Plan, [(BoundExpr, String)], [(OrderTarget, OrderItem)]) {
+        guard !windows.isEmpty else { return (plan, items, orderKeys) }
+        let base = plan.schema.count
+        let schema = plan.schema + windows.enumerated().map { Field("window\($0.offset)", $0.element.type) }
+        let fix: (Int) -> Int = { $0 >= Self.windowBase ? base + ($0 - Self.windowBase) : $0 }
+        let fixedItems = items.map { (mapColumns($0.0, fix), $0.1) }
+        let fixedOrder = orderKeys.map { key -> (OrderTarget, OrderItem) in
+            if case .hidden(let e) = key.0 { return (.hidden(mapColumns(e, fix)), key.1) }
+            return key
+        }
+        return (.window(plan, windows, schema: schema), fixedItems, fixedOrder)
+    }
+
+    /// Calls `body` on each direct sub-expression (not into subqueries).
+    func forEachChild(_ e: Expr, _ body: (Expr) -> Void) {
+        switch e.kind {
+        case .unary(_, let a), .isNull(let a, _), .isBoolean(let a, _, _), .cast(let a, _, _), .field(let a, _), .extract(_, let a):
+            body(a)
+        case .binary(_, let a, let b), .isDistinctFrom(let a, let b, _), .subscript(let a, let b): body(a); body(b)
+        case .between(let a, let b, let c, _): body(a); body(b); body(c)
+        case .inList(let a, let items, _): body(a); items.forEach(body)
+        case .like(let a, let b, let c, _, _): body(a); body(b); c.map(body)
+        case .caseWhen(let o, let branches, let other):
+            o.map(body); branches.forEach { body($0.when); body($0.then) }; other.map(body)
+        case .function(let f): f.arguments.forEach(body)
+        case .array(let items), .row(let items): items.forEach(body)
+        case .map(let k, let v): k.forEach(body); v.forEach(body)
+        case .slice(let a, let b, let c): body(a); b.map(body); c.map(body)
+        default: break
+        }
     }
 
     private func location(_ item: SelectItem) -> SourceLocation? {

@@ -264,7 +264,13 @@ extension Binder {
 
     func bindFunction(_ f: FunctionCall, _ scope: Scope, mode: Mode, at loc: SourceLocation) throws -> BoundExpr {
         let name = f.name.last!.normalized
-        if f.over != nil { throw SQLError(.unsupported, "window functions are not supported by the executor yet", at: loc) }
+        if f.over != nil {
+            let key = Expr(.function(f), at: loc).description
+            guard let (index, type) = windowColumns[key] else {
+                throw SQLError(.binder, "window functions are allowed in the select list and ORDER BY only", at: loc)
+            }
+            return .column(index: index, type: type)
+        }
         if Self.aggregateNames.contains(name) {
             if case .noAggregates(let clause) = mode {
                 throw SQLError(.binder, "aggregate functions are not allowed in \(clause)", at: loc)

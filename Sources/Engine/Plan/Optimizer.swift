@@ -23,6 +23,7 @@ enum Optimizer {
         case .limit(let p, let l, let o): return .limit(optimize(p), limit: l, offset: o)
         case .distinct(let p): return .distinct(optimize(p))
         case .setOperation(let op, let all, let l, let r, let s): return .setOperation(op, all: all, optimize(l), optimize(r), schema: s)
+        case .window(let p, let w, let s): return .window(optimize(p), w, schema: s)
         case .scan, .values: return plan
         }
     }
@@ -152,7 +153,7 @@ enum Optimizer {
         switch plan {
         case .scan(_, let t, _, _): return t.estimatedRows
         case .values(let rows, _): return rows.count
-        case .filter(let p, _), .project(let p, _, _), .sort(let p, _), .distinct(let p): return estimatedRows(p)
+        case .filter(let p, _), .project(let p, _, _), .sort(let p, _), .distinct(let p), .window(let p, _, _): return estimatedRows(p)
         default: return nil
         }
     }

@@ -15,6 +15,29 @@ public struct BoundAggregate: Sendable {
     public var type: DataType
 }
 
+/// A window function bound to its arguments, partitioning, ordering and frame.
+public struct BoundWindow: Sendable {
+    public enum Kind: String, Sendable {
+        case rowNumber = "row_number", rank, denseRank = "dense_rank", lag, lead, firstValue = "first_value", lastValue = "last_value"
+        case sum, count, countStar = "count_star", min, max, avg
+    }
+
+    /// Rows relative to the current one; nil = unbounded.
+    public struct Frame: Sendable {
+        public var start: Int?
+        public var end: Int?
+    }
+
+    public var kind: Kind
+    public var arguments: [BoundExpr]
+    public var partitionBy: [BoundExpr]
+    public var orderBy: [SortKey]
+    /// An explicit ROWS frame; nil = the SQL default (whole partition without ORDER BY, up to
+    /// the current row's peers with it).
+    public var frame: Frame?
+    public var type: DataType
+}
+
 public struct SortKey: Sendable {
     public var expr: BoundExpr
     public var ascending: Bool
@@ -34,11 +57,13 @@ public indirect enum Plan: Sendable {
     /// Joins with the equality keys the planner found (hash join) and a residual condition.
     case join(JoinKind, Plan, Plan, leftKeys: [BoundExpr], rightKeys: [BoundExpr], residual: BoundExpr?, schema: [Field])
     case setOperation(SetOperator, all: Bool, Plan, Plan, schema: [Field])
+    /// The input with one column appended per window function.
+    case window(Plan, [BoundWindow], schema: [Field])
 
     public var schema: [Field] {
         switch self {
         case .scan(_, _, _, let s), .values(_, let s), .project(_, _, let s), .aggregate(_, _, _, let s),
-             .join(_, _, _, _, _, _, let s), .setOperation(_, _, _, _, let s):
+             .join(_, _, _, _, _, _, let s), .setOperation(_, _, _, _, let s), .window(_, _, let s):
             return s
         case .filter(let p, _), .sort(let p, _), .limit(let p, _, _), .distinct(let p):
             return p.schema
@@ -63,6 +88,7 @@ public indirect enum Plan: Sendable {
         case .join(let k, let l, let r, let lk, _, let res, _):
             return pad + "\(lk.isEmpty ? "NestedLoopJoin" : "HashJoin") \(k.rawValue)\(lk.isEmpty ? "" : " keys=\(lk.count)")\(res == nil ? "" : " +condition")\n" + child(l) + child(r)
         case .setOperation(let op, let all, let l, let r, _): return pad + "\(op.rawValue)\(all ? " ALL" : "")\n" + child(l) + child(r)
+        case .window(let p, let w, _): return pad + "Window \(w.map(\.kind.rawValue).joined(separator: ","))\n" + child(p)
         }
     }
 }
