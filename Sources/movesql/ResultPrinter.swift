@@ -10,9 +10,10 @@ enum ResultPrinter {
         let names = schema.map(\.name)
         var rows: [[Value]] = []
         for b in batches { for i in 0..<b.count { rows.append(b.row(i)) } }
+        let types = schema.map(\.type)
         switch format {
         case .table, .markdown:
-            let cells = rows.map { $0.map(text) }
+            let cells = rows.map { r in r.enumerated().map { text($0.element, types[$0.offset]) } }
             var widths = names.map(\.count)
             for r in cells { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
             func line(_ values: [String]) -> String {
@@ -25,14 +26,14 @@ enum ResultPrinter {
         case .csv, .tsv:
             let sep = format == .csv ? "," : "\t"
             out.write(names.map { csv($0, sep) }.joined(separator: sep) + "\n")
-            for r in rows { out.write(r.map { $0.isNull ? "" : csv(text($0), sep) }.joined(separator: sep) + "\n") }
+            for r in rows { out.write(r.enumerated().map { $0.element.isNull ? "" : csv(text($0.element, types[$0.offset]), sep) }.joined(separator: sep) + "\n") }
         case .json, .jsonl:
             if format == .json { out.write("[") }
             for (n, r) in rows.enumerated() {
                 var line = "{"
                 for (i, v) in r.enumerated() {
                     if i > 0 { line += ", " }
-                    line += jsonString(names[i]) + ": " + json(v)
+                    line += jsonString(names[i]) + ": " + json(v, types[i])
                 }
                 line += "}"
                 if format == .json { out.write((n > 0 ? ",\n " : "") + line) } else { out.write(line + "\n") }
@@ -43,7 +44,7 @@ enum ResultPrinter {
         }
     }
 
-    static func text(_ v: Value) -> String { v.isNull ? "NULL" : ValueText.render(v) }
+    static func text(_ v: Value, _ t: DataType) -> String { v.isNull ? "NULL" : ValueText.render(v, type: t) }
 
     static func csv(_ s: String, _ sep: String) -> String {
         if s.contains(sep) || s.contains("\"") || s.contains("\n") {
@@ -66,6 +67,19 @@ enum ResultPrinter {
             }
         }
         return out + "\""
+    }
+
+    static func json(_ v: Value, _ t: DataType) -> String {
+        switch (v, t) {
+        case (.structure(let items), .structure(let fields)):
+            return "{" + zip(items, fields).map { jsonString($1.name) + ": " + json($0, $1.type) }.joined(separator: ", ") + "}"
+        case (.list(let items), .list(let e)):
+            return "[" + items.map { json($0, e) }.joined(separator: ", ") + "]"
+        case (.map(let k, let vs), .map(let kt, let vt)):
+            return "[" + zip(k, vs).map { "[\(json($0, kt)), \(json($1, vt))]" }.joined(separator: ", ") + "]"
+        default:
+            return json(v)
+        }
     }
 
     static func json(_ v: Value) -> String {

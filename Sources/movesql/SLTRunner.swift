@@ -44,7 +44,7 @@ enum SLTRunner {
                 out.write("-- movesql: result \(id) ok \(schema.count) \(n) \(types)\n")
                 for b in batches {
                     for i in 0..<b.count {
-                        out.write(b.columns.map { encode($0.value(at: i)) }.joined(separator: "\t") + "\n")
+                        out.write(b.columns.map { encode($0.value(at: i), $0.type) }.joined(separator: "\t") + "\n")
                     }
                 }
             }
@@ -65,7 +65,7 @@ enum SLTRunner {
         }
     }
 
-    static func encode(_ v: Value) -> String {
+    static func encode(_ v: Value, _ type: DataType) -> String {
         switch v {
         case .null: return "NULL"
         case .string(let s):
@@ -83,7 +83,7 @@ enum SLTRunner {
             }
             return out
         default:
-            return ValueText.render(v)
+            return ValueText.render(v, type: type)
         }
     }
 }

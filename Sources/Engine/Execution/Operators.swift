@@ -23,6 +23,13 @@ public enum Executor {
         case .join(let kind, let l, let r, let lk, let rk, let residual, let schema):
             return BatchesOperator(try Joining.run(kind, try build(l), try build(r), leftKeys: lk, rightKeys: rk, residual: residual,
                                                    leftSchema: l.schema, rightSchema: r.schema, schema: schema))
+        case .unnest(let p, let column, let schema):
+            var expanded: [[Value]] = []
+            for r in try rows(try build(p)) {
+                guard case .list(let items) = r[column] else { continue }
+                for item in items { expanded.append(Array(r.prefix(column)) + [item]) }
+            }
+            return BatchesOperator(batches(expanded, schema))
         case .window(let p, let windows, let schema):
             return BatchesOperator(try Windowing.run(try build(p), windows, schema: schema))
         case .setOperation(let op, let all, let l, let r, let schema):

@@ -102,6 +102,17 @@ public enum Cast {
             case .string(let s): guard let us = DateText.parseTimestamp(s) else { throw fail() }; return .timestamp(us)
             default: throw fail()
             }
+        case .list(let e):
+            guard case .list(let items) = v else { throw fail() }
+            let fe: DataType
+            if case .list(let x) = from { fe = x } else { fe = .null }
+            return .list(try items.map { try convert($0, from: fe, to: e) })
+        case .map(let kt, let vt):
+            guard case .map(let keys, let values) = v, case .map(let fk, let fv) = from else { throw fail() }
+            return .map(keys: try keys.map { try convert($0, from: fk, to: kt) }, values: try values.map { try convert($0, from: fv, to: vt) })
+        case .structure(let fields):
+            guard case .structure(let items) = v, case .structure(let ff) = from, items.count == fields.count else { throw fail() }
+            return .structure(try zip(items, zip(ff, fields)).map { try convert($0, from: $1.0.type, to: $1.1.type) })
         default:
             if from == t { return v }
             throw fail()

@@ -3,6 +3,20 @@ import Columnar
 /// Values as text: CAST to VARCHAR and results shown to people. Doubles are shortest
 /// round-trip with a point or exponent, dates ISO, timestamps `YYYY-MM-DD HH:MM:SS[.ffffff]`.
 public enum ValueText {
+    /// With the value's type, structs show their field names: `{'x': 1, 'y': z}` (DuckDB's form).
+    public static func render(_ v: Value, type: DataType) -> String {
+        switch (v, type) {
+        case (.structure(let items), .structure(let fields)):
+            return "{" + zip(items, fields).map { "'\($1.name)': " + render($0, type: $1.type) }.joined(separator: ", ") + "}"
+        case (.list(let items), .list(let e)):
+            return "[" + items.map { render($0, type: e) }.joined(separator: ", ") + "]"
+        case (.map(let k, let vs), .map(let kt, let vt)):
+            return "{" + zip(k, vs).map { render($0, type: kt) + "=" + render($1, type: vt) }.joined(separator: ", ") + "}"
+        default:
+            return render(v)
+        }
+    }
+
     public static func render(_ v: Value) -> String {
         switch v {
         case .null: return "NULL"

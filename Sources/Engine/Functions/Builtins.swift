@@ -5,6 +5,7 @@ import Columnar
 enum Builtins {
     static func register(into r: FunctionRegistry) {
         MoreBuiltins.register(into: r)
+        NestedBuiltins.register(into: r)
         for op in ["+", "-", "*", "/", "%"] {
             r.register(op) { types in try arithmetic(op, types) }
         }

@@ -52,6 +52,8 @@ final class Binder {
     /// While a select list binds: its window calls, by SQL text, as placeholder columns
     /// (`windowBase + k`) that become real positions once the window node's input is known.
     var windowColumns: [String: (Int, DataType)] = [:]
+    /// The select list's UNNEST call (its SQL text) and the column holding its elements.
+    var unnestColumn: (String, Int, DataType)?
     static let windowBase = 1 << 40
 
     struct Macro {
@@ -308,6 +310,17 @@ final class Binder {
 
     func tableFunction(_ name: String, _ args: [Expr], at location: SourceLocation) throws -> Plan {
         switch name {
+        case "unnest":
+            guard args.count == 1 else { throw SQLError(.binder, "unnest takes one list", at: location) }
+            let bound = try bindExpr(args[0], Scope())
+            guard case .list(let element) = bound.type else { throw SQLError(.type, "UNNEST needs a list, not \(bound.type)", at: location) }
+            let v = try Evaluator.evaluate(bound, Batch(columns: [], count: 1)).value(at: 0)
+            var b = ColumnBuilder(type: element)
+            if case .list(let items) = v { for item in items { b.append(item) } }
+            let column = b.finish()
+            let table = MemoryTable(schema: [Field("unnest", element)])
+            try table.append([Batch(columns: [column], count: column.count)])
+            return .scan(name: name, table: table, projection: nil, schema: table.schema)
         case "generate_series", "range":
             let values = try args.map { try constantInt($0, name) }
             guard (1...3).contains(values.count) else { throw SQLError(.binder, "\(name)(start, stop[, step])", at: location) }
@@ -350,9 +363,10 @@ final class Binder {
     }
 
     func bindSelect(_ s: Select, orderBy: [OrderItem]) throws -> Plan {
-        let savedWindows = windowColumns
+        let savedWindows = windowColumns, savedUnnest = unnestColumn
         windowColumns = [:]
-        defer { windowColumns = savedWindows }
+        unnestColumn = nil
+        defer { windowColumns = savedWindows; unnestColumn = savedUnnest }
         var (plan, scope) = try bindFrom(s.from)
         if let w = s.filter {
             let f = try bindExpr(w, scope, mode: .noAggregates("WHERE"))
@@ -398,6 +412,7 @@ final class Binder {
             let (windowed, fixedItems, fixedOrder) = placeWindows(plan, windows, items, orderKeys)
             return try finishSelect(windowed, items: fixedItems, orderKeys: fixedOrder, distinct: s.distinct)
         }
+        (plan, scope) = try bindSelectUnnest(s, plan, scope)
         let windows = try bindWindows(s, orderBy, scope, mode: mode)
         var items: [(BoundExpr, String)] = []
         for item in s.items {
@@ -419,6 +434,28 @@ final class Binder {
         let orderKeys = try orderBy.map { try orderKey($0, s.items, items.map(\.1), items.map(\.0), scope, mode: mode) }
         let (windowed, fixedItems, fixedOrder) = placeWindows(plan, windows, items, orderKeys)
         return try finishSelect(windowed, items: fixedItems, orderKeys: fixedOrder, distinct: s.distinct)
+    }
+
+    /// A select item `unnest(list)`: the rows repeat per element, which becomes a column the
+    /// item then reads. One UNNEST per select list.
+    func bindSelectUnnest(_ s: Select, _ plan: Plan, _ scope: Scope) throws -> (Plan, Scope) {
+        let calls = s.items.compactMap { item -> (Expr, Expr)? in
+            guard case .expr(let e, _) = item, case .function(let f) = e.kind, f.name.last!.normalized.lowercased() == "unnest",
+                  f.arguments.count == 1 else { return nil }
+            return (e, f.arguments[0])
+        }
+        guard let (call, argument) = calls.first else { return (plan, scope) }
+        guard calls.count == 1 else { throw SQLError(.unsupported, "one UNNEST per select list for now", at: calls[1].0.location) }
+        let list = try bindExpr(argument, scope, mode: .noAggregates("UNNEST"))
+        guard case .list(let element) = list.type else { throw SQLError(.type, "UNNEST needs a list, not \(list.type)", at: argument.location) }
+        let width = scope.columns.count
+        let inputs = (0..<width).map { BoundExpr.column(index: $0, type: scope.columns[$0].type) } + [list]
+        let projected = Plan.project(plan, inputs, schema: plan.schema + [Field("unnest", list.type)])
+        let schema = plan.schema + [Field("unnest", element)]
+        unnestColumn = (call.description, width, element)
+        var extended = scope
+        extended.columns.append(Scope.Column(qualifier: nil, name: "#unnest", type: element))
+        return (.unnest(projected, column: width, schema: schema), extended)
     }
 
     /// Binds the window calls of a select list and its ORDER BY, and registers them as

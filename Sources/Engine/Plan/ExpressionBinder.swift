@@ -37,8 +37,14 @@ extension Binder {
         switch e.kind {
         case .literal(let l): return try literal(l, at: loc)
         case .column(let n):
-            let (i, t) = try scope.resolve(n, at: loc)
-            return .column(index: i, type: t)
+            do {
+                let (i, t) = try scope.resolve(n, at: loc)
+                return .column(index: i, type: t)
+            } catch let e as SQLError where n.count >= 2 {
+                // `s.field` where s is a struct column rather than a table.
+                guard let (i, t) = try? scope.resolve(Array(n.prefix(n.count - 1)), at: loc), case .structure = t else { throw e }
+                return try fieldAccess(.column(index: i, type: t), n[n.count - 1], at: loc)
+            }
         case .star:
             throw SQLError(.binder, "* is only allowed in the select list and in count(*)", at: loc)
         case .unary(let op, let a):
@@ -155,9 +161,43 @@ extension Binder {
             let x = try sub(a)
             let fieldExpr = BoundExpr.constant(.string(field), .varchar)
             return .call(try registry.resolve("date_part", [.varchar, x.type], at: loc), [fieldExpr, x])
-        case .array, .map, .row, .subscript, .slice, .field:
-            throw SQLError(.unsupported, "nested values (lists, maps, structs) are not supported by the executor yet", at: loc)
+        case .array(let items):
+            let args = try items.map(sub)
+            return .call(try registry.resolve("list_value", args.map(\.type), at: loc), args)
+        case .map(let keys, let values):
+            let ks = try keys.map(sub), vs = try values.map(sub)
+            var kt = DataType.null, vt = DataType.null
+            for k in ks { guard let s = TypeMapping.supertype(kt, k.type) else { throw SQLError(.type, "map keys of types \(kt) and \(k.type)", at: loc) }; kt = s }
+            for v in vs { guard let s = TypeMapping.supertype(vt, v.type) else { throw SQLError(.type, "map values of types \(vt) and \(v.type)", at: loc) }; vt = s }
+            let f = NestedBuiltins.mapConstructor(keyType: kt == .null ? .varchar : kt, valueType: vt == .null ? .integer : vt, pairs: ks.count)
+            return .call(f, Array(zip(ks, vs).flatMap { [$0, $1] }))
+        case .row(let items):
+            let args = try items.map(sub)
+            let fields = args.enumerated().map { Field("v\($0.offset + 1)", $0.element.type) }
+            return .call(NestedBuiltins.structConstructor(fields), args)
+        case .subscript(let a, let index):
+            let x = try sub(a), i = try sub(index)
+            switch x.type {
+            case .list: return .call(try registry.resolve("list_extract", [x.type, i.type], at: loc), [x, i])
+            case .map: return .call(try registry.resolve("map_extract", [x.type, i.type], at: loc), [x, i])
+            case .structure:
+                guard case .constant(.string(let name), _) = i else { throw SQLError(.binder, "a struct is indexed by a field name", at: loc) }
+                return try fieldAccess(x, Identifier(name, quoted: true), at: loc)
+            default: throw SQLError(.type, "\(x.type) cannot be indexed", at: loc)
+            }
+        case .field(let a, let name):
+            return try fieldAccess(try sub(a), name, at: loc)
+        case .slice:
+            throw SQLError(.unsupported, "list slices are not supported yet", at: loc)
         }
+    }
+
+    func fieldAccess(_ x: BoundExpr, _ name: Identifier, at loc: SourceLocation) throws -> BoundExpr {
+        guard case .structure(let fields) = x.type else { throw SQLError(.type, "\(x.type) has no field \(name.value)", at: loc) }
+        guard let i = fields.firstIndex(where: { $0.name.lowercased() == name.normalized.lowercased() }) else {
+            throw SQLError(.binder, "the struct has no field \(name.value) (it has \(fields.map(\.name).joined(separator: ", ")))", at: loc)
+        }
+        return .call(NestedBuiltins.fieldAccess(i, fields[i].type), [x])
     }
 
     func flattenOr(_ e: BoundExpr) -> [BoundExpr] {
@@ -264,6 +304,9 @@ extension Binder {
 
     func bindFunction(_ f: FunctionCall, _ scope: Scope, mode: Mode, at loc: SourceLocation) throws -> BoundExpr {
         let name = f.name.last!.normalized
+        if name.lowercased() == "unnest", let (text, index, type) = unnestColumn, text == Expr(.function(f), at: loc).description {
+            return .column(index: index, type: type)
+        }
         if f.over != nil {
             let key = Expr(.function(f), at: loc).description
             guard let (index, type) = windowColumns[key] else {
@@ -282,6 +325,21 @@ extension Binder {
                 throw SQLError(.binder, "\(name) takes \(macro.parameters.count) arguments, \(f.arguments.count) given", at: loc)
             }
             return try bindExpr(substitute(macro.body, Dictionary(uniqueKeysWithValues: zip(macro.parameters, f.arguments))), scope, mode: mode)
+        }
+        if name == "struct_pack" || name == "row" {
+            // struct_pack(name := value, …) arrives from {'a': 1} as alternating names and values.
+            var fields: [Field] = [], values: [BoundExpr] = []
+            var i = 0
+            while i + 1 < f.arguments.count, case .literal(.string(let n)) = f.arguments[i].kind {
+                let v = try bindExpr(f.arguments[i + 1], scope, mode: mode)
+                fields.append(Field(n, v.type)); values.append(v)
+                i += 2
+            }
+            guard i == f.arguments.count else { throw SQLError(.binder, "struct_pack takes name, value pairs", at: loc) }
+            return .call(NestedBuiltins.structConstructor(fields), values)
+        }
+        if name == "map", f.arguments.count == 2 {
+            throw SQLError(.unsupported, "MAP(keys, values) from lists is not supported yet; write MAP {k: v, …}", at: loc)
         }
         let args = try f.arguments.map { try bindExpr($0, scope, mode: mode) }
         switch name {

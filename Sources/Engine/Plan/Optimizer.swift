@@ -24,6 +24,7 @@ enum Optimizer {
         case .distinct(let p): return .distinct(optimize(p))
         case .setOperation(let op, let all, let l, let r, let s): return .setOperation(op, all: all, optimize(l), optimize(r), schema: s)
         case .window(let p, let w, let s): return .window(optimize(p), w, schema: s)
+        case .unnest(let p, let c, let s): return .unnest(optimize(p), column: c, schema: s)
         case .scan, .values: return plan
         }
     }

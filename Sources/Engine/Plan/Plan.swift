@@ -59,11 +59,14 @@ public indirect enum Plan: Sendable {
     case setOperation(SetOperator, all: Bool, Plan, Plan, schema: [Field])
     /// The input with one column appended per window function.
     case window(Plan, [BoundWindow], schema: [Field])
+    /// Each input row repeated once per element of the list in `column`, with the element
+    /// appended (UNNEST in a select list); an empty or NULL list drops the row.
+    case unnest(Plan, column: Int, schema: [Field])
 
     public var schema: [Field] {
         switch self {
         case .scan(_, _, _, let s), .values(_, let s), .project(_, _, let s), .aggregate(_, _, _, let s),
-             .join(_, _, _, _, _, _, let s), .setOperation(_, _, _, _, let s), .window(_, _, let s):
+             .join(_, _, _, _, _, _, let s), .setOperation(_, _, _, _, let s), .window(_, _, let s), .unnest(_, _, let s):
             return s
         case .filter(let p, _), .sort(let p, _), .limit(let p, _, _), .distinct(let p):
             return p.schema
@@ -89,6 +92,7 @@ public indirect enum Plan: Sendable {
             return pad + "\(lk.isEmpty ? "NestedLoopJoin" : "HashJoin") \(k.rawValue)\(lk.isEmpty ? "" : " keys=\(lk.count)")\(res == nil ? "" : " +condition")\n" + child(l) + child(r)
         case .setOperation(let op, let all, let l, let r, _): return pad + "\(op.rawValue)\(all ? " ALL" : "")\n" + child(l) + child(r)
         case .window(let p, let w, _): return pad + "Window \(w.map(\.kind.rawValue).joined(separator: ","))\n" + child(p)
+        case .unnest(let p, _, _): return pad + "Unnest\n" + child(p)
         }
     }
 }

@@ -41,6 +41,8 @@ enum TypeMapping {
         if b == .null { return a }
         if let n = numericSupertype(a, b) { return n }
         if (a == .date && b == .timestamp) || (a == .timestamp && b == .date) { return .timestamp }
+        if case .list(let x) = a, case .list(let y) = b { return supertype(x, y).map { .list($0) } }
+        if case .map(let xk, let xv) = a, case .map(let yk, let yv) = b, let k = supertype(xk, yk), let v = supertype(xv, yv) { return .map(k, v) }
         if a == .varchar || b == .varchar { return .varchar }
         return nil
     }
