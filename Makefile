@@ -3,7 +3,7 @@ SWIFT ?= swift
 DEB_PACKAGES := liblz4-dev libzstd-dev libsnappy-dev zlib1g-dev python3
 DEMO_DIR := .build/demo
 
-.PHONY: demo test deps build bench sqllogic
+.PHONY: demo test deps build bench bench-engine sqllogic
 
 ## Installs the Debian packages the build links against, when any is missing.
 deps:
@@ -36,3 +36,9 @@ sqllogic: deps
 	$(SWIFT) build -c release --product movesql
 	python3 ../shared/sqllogic/run_slt.py --cmd ".build/release/movesql" --min-pass-rate $(SQLLOGIC_MIN_PASS_RATE)
 	python3 ../shared/sqllogic/run_slt.py --cmd ".build/release/movesql" Tests/sql
+
+## The engine on sql/bench beside DuckDB (from PyPI, in .venv-bench), as ratios.
+bench-engine: deps
+	$(SWIFT) build -c release --product movesql
+	[ -x .venv-bench/bin/python ] || (python3 -m venv .venv-bench && .venv-bench/bin/pip install -q duckdb)
+	python3 scripts/bench_engine.py .build/release/movesql --duckdb-python .venv-bench/bin/python

@@ -1,0 +1,1 @@
+SELECT count(*), sum(tag) FROM t JOIN u ON t.x = u.y;
