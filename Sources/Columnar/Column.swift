@@ -297,3 +297,61 @@ public struct Batch: Sendable {
 
     public func row(_ i: Int) -> [Value] { columns.map { $0.value(at: i) } }
 }
+
+extension Column {
+    /// The columns one after the other (all of `type`), buffers copied directly.
+    public static func concat(_ parts: [Column], type: DataType) -> Column {
+        let total = parts.reduce(0) { $0 + $1.count }
+        if parts.count == 1, !parts[0].isConstant { return parts[0] }
+        var validity: Bitmap?
+        if parts.contains(where: { $0.nullCount > 0 }) {
+            var b = Bitmap(count: 0, allSet: false)
+            for p in parts { for i in 0..<p.count { b.append(!p.isNull(i)) } }
+            validity = b
+        }
+        func all<T>(_ extract: (Column) -> [T]?) -> [T]? {
+            var out: [T] = []
+            out.reserveCapacity(total)
+            for p in parts {
+                guard let a = extract(p) else { return nil }
+                out.append(contentsOf: a)
+            }
+            return out
+        }
+        let expanded = parts.map { $0.isConstant ? $0.take(Array(0..<$0.count)) : $0 }
+        let data: ColumnData?
+        switch type.physical {
+        case .bool: data = all { p in if case .bool(let a) = p.data { return a } else { return nil } }.map { .bool($0) }
+        case .int8: data = all { p in if case .int8(let a) = p.data { return a } else { return nil } }.map { .int8($0) }
+        case .int16: data = all { p in if case .int16(let a) = p.data { return a } else { return nil } }.map { .int16($0) }
+        case .int32: data = expandedAll(expanded) { p in if case .int32(let a) = p.data { return a } else { return nil } }.map { .int32($0) }
+        case .int64: data = expandedAll(expanded) { p in if case .int64(let a) = p.data { return a } else { return nil } }.map { .int64($0) }
+        case .float64: data = expandedAll(expanded) { p in if case .float64(let a) = p.data { return a } else { return nil } }.map { .float64($0) }
+        case .bytes:
+            var offsets: [Int32] = [0]
+            var bytes: [UInt8] = []
+            var ok = true
+            for p in expanded {
+                guard case .bytes(let o, let b) = p.data else { ok = false; break }
+                let base = Int32(bytes.count)
+                bytes.append(contentsOf: b[Int(o[0])..<Int(o[o.count - 1])])
+                for k in 1..<o.count { offsets.append(o[k] - o[0] + base) }
+            }
+            data = ok ? .bytes(offsets: offsets, bytes: bytes) : nil
+        default: data = nil
+        }
+        if let data { return Column(type: type, count: total, validity: validity, data: data) }
+        var b = ColumnBuilder(type: type, capacity: total)
+        for p in parts { for i in 0..<p.count { b.append(p.value(at: i)) } }
+        return b.finish()
+    }
+
+    private static func expandedAll<T>(_ parts: [Column], _ extract: (Column) -> [T]?) -> [T]? {
+        var out: [T] = []
+        for p in parts {
+            guard let a = extract(p) else { return nil }
+            out.append(contentsOf: a)
+        }
+        return out
+    }
+}

@@ -97,34 +97,6 @@ enum Aggregation {
     }
 }
 
-/// Sorting: every row gathered, ordered by the keys, stable.
-enum Sorting {
-    static func run(_ input: Operator, keys: [SortKey], schema: [Field]) throws -> [Batch] {
-        var rows: [[Value]] = []
-        var keyValues: [[Value]] = []
-        while let b = try input.next() {
-            let cols = try keys.map { try Evaluator.evaluate($0.expr, b) }
-            for i in 0..<b.count {
-                rows.append(b.row(i))
-                keyValues.append(cols.map { $0.value(at: i) })
-            }
-        }
-        let order = rows.indices.sorted { x, y in
-            for (k, key) in keys.enumerated() {
-                let a = keyValues[x][k], b = keyValues[y][k]
-                if a.isNull || b.isNull {
-                    if a.isNull && b.isNull { continue }
-                    return a.isNull == key.nullsFirst
-                }
-                let c = ValueOrder.compare(a, b)
-                if c != 0 { return key.ascending ? c < 0 : c > 0 }
-            }
-            return x < y
-        }
-        return Executor.batches(order.map { rows[$0] }, schema)
-    }
-}
-
 /// Joins: a hash join on the equality keys (the right side is built into a table), else a
 /// nested loop; a residual condition filters matches; outer joins pad with NULLs.
 enum Joining {
