@@ -17,38 +17,102 @@ enum Aggregation {
     }
 
     static func run(_ input: Operator, groups: [BoundExpr], aggregates: [BoundAggregate], schema: [Field]) throws -> [Batch] {
-        var order: [[Value]] = []
-        var states: [[Value]: [State]] = [:]
-        var keysByHash: [[Value]: [Value]] = [:]
-        if groups.isEmpty {
-            order = [[]]
-            states[[]] = [State](repeating: State(), count: aggregates.count)
-            keysByHash[[]] = []
+        // Group ids per row: typed for one integer-like key, by values otherwise.
+        var intGroups: [Int64: Int] = [:]
+        var nullGroup: Int?
+        var valueGroups: [[Value]: Int] = [:]
+        var keys: [[Value]] = []
+        var states: [[State]] = aggregates.map { _ in [] }
+        func newGroup(_ key: [Value]) -> Int {
+            keys.append(key)
+            for a in states.indices { states[a].append(State()) }
+            return keys.count - 1
         }
+        if groups.isEmpty { _ = newGroup([]) }
+        let singleIntKey = groups.count == 1 && isIntLike(groups[0].type)
         while let b = try input.next() {
+            let count = b.count
             let keyColumns = try groups.map { try Evaluator.evaluate($0, b) }
-            let argColumns = try aggregates.map { a in try a.argument.map { try Evaluator.evaluate($0, b) } }
-            for row in 0..<b.count {
-                let key = keyColumns.map { $0.value(at: row) }
-                let hash = key.map(ValueOrder.hashKey)
-                if states[hash] == nil {
-                    states[hash] = [State](repeating: State(), count: aggregates.count)
-                    keysByHash[hash] = key
-                    order.append(hash)
+            var ids = [Int](repeating: 0, count: count)
+            if groups.isEmpty {
+                // Every row is group 0.
+            } else if singleIntKey {
+                let c = keyColumns[0]
+                let v = c.int64Values()
+                for i in 0..<count {
+                    if c.isNull(i) {
+                        if nullGroup == nil { nullGroup = newGroup([.null]) }
+                        ids[i] = nullGroup!
+                    } else if let g = intGroups[v[i]] {
+                        ids[i] = g
+                    } else {
+                        let g = newGroup([c.value(at: i)])
+                        intGroups[v[i]] = g
+                        ids[i] = g
+                    }
                 }
-                for (i, a) in aggregates.enumerated() {
-                    let v = argColumns[i]?.value(at: row) ?? .null
-                    try fold(&states[hash]![i], a, v)
+            } else {
+                for i in 0..<count {
+                    let key = keyColumns.map { $0.value(at: i) }
+                    let hash = key.map(ValueOrder.hashKey)
+                    if let g = valueGroups[hash] { ids[i] = g } else {
+                        let g = newGroup(key)
+                        valueGroups[hash] = g
+                        ids[i] = g
+                    }
                 }
+            }
+            for (a, agg) in aggregates.enumerated() {
+                let arg = try agg.argument.map { try Evaluator.evaluate($0, b) }
+                try foldBatch(&states[a], agg, arg, ids, count)
             }
         }
         var rows: [[Value]] = []
-        rows.reserveCapacity(order.count)
-        for hash in order {
-            let st = states[hash]!
-            rows.append(keysByHash[hash]! + aggregates.enumerated().map { i, a in finish(st[i], a) })
+        rows.reserveCapacity(keys.count)
+        for g in keys.indices {
+            rows.append(keys[g] + aggregates.indices.map { finish(states[$0][g], aggregates[$0]) })
         }
         return Executor.batches(rows, schema)
+    }
+
+    static func isIntLike(_ t: DataType) -> Bool {
+        switch t {
+        case .tinyint, .smallint, .integer, .bigint, .date, .time, .timestamp: return true
+        default: return false
+        }
+    }
+
+    /// Folds one batch of an aggregate's argument into the groups' states: typed loops for
+    /// counts, sums and averages of numbers, a value at a time for the rest.
+    static func foldBatch(_ states: inout [State], _ a: BoundAggregate, _ arg: Column?, _ ids: [Int], _ count: Int) throws {
+        if a.kind == .countStar {
+            for i in 0..<count { states[ids[i]].count += 1 }
+            return
+        }
+        guard let arg else { return }
+        if !a.distinct, [.count, .sum, .avg].contains(a.kind) {
+            if isIntLike(arg.type) {
+                let v = arg.int64Values()
+                for i in 0..<count where !arg.isNull(i) {
+                    let g = ids[i]
+                    states[g].count += 1
+                    let (r, o) = states[g].intSum.addingReportingOverflow(v[i])
+                    if o { states[g].overflowed = true }
+                    states[g].intSum = r
+                    states[g].doubleSum += Double(v[i])
+                }
+                return
+            }
+            if arg.type == .double || arg.type == .float {
+                let v = arg.doubleValues()
+                for i in 0..<count where !arg.isNull(i) {
+                    states[ids[i]].count += 1
+                    states[ids[i]].doubleSum += v[i]
+                }
+                return
+            }
+        }
+        for i in 0..<count { try fold(&states[ids[i]], a, arg.value(at: i)) }
     }
 
     static func fold(_ s: inout State, _ a: BoundAggregate, _ v: Value) throws {
