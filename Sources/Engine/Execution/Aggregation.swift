@@ -161,71 +161,113 @@ enum Aggregation {
     }
 }
 
-/// Joins: a hash join on the equality keys (the right side is built into a table), else a
-/// nested loop; a residual condition filters matches; outer joins pad with NULLs.
+/// Joins: a hash join on the equality keys (the right side is built into a table, typed for
+/// one integer-like key), else a nested loop; a residual condition filters the matches; outer
+/// joins pad with NULLs. Output columns are gathered from both sides, not built per value.
 enum Joining {
     static func run(_ kind: SQL.JoinKind, _ left: Operator, _ right: Operator, leftKeys: [BoundExpr], rightKeys: [BoundExpr],
                     residual: BoundExpr?, leftSchema: [Field], rightSchema: [Field], schema: [Field]) throws -> [Batch] {
-        let rightBatches = try drain(right)
-        var rightRows: [[Value]] = []
-        var rightKeyRows: [[Value]] = []
-        for b in rightBatches {
-            let kc = try rightKeys.map { try Evaluator.evaluate($0, b) }
-            for i in 0..<b.count {
-                rightRows.append(b.row(i))
-                rightKeyRows.append(kc.map { $0.value(at: i) })
+        var rightBatches: [Batch] = []
+        while let b = try right.next() { if b.count > 0 { rightBatches.append(b) } }
+        let rightCount = rightBatches.reduce(0) { $0 + $1.count }
+        let rightColumns = rightSchema.indices.map { i in Column.concat(rightBatches.map { $0.columns[i] }, type: rightSchema[i].type) }
+        let rightKeyColumns = try rightKeys.map { k in Column.concat(try rightBatches.map { try Evaluator.evaluate(k, $0) }, type: k.type) }
+        let typed = rightKeys.count == 1 && Aggregation.isIntLike(rightKeys[0].type) && Aggregation.isIntLike(leftKeys[0].type)
+        // Build: chains of right rows per key (head + next), no array per key.
+        var head: [Int64: Int] = [:]
+        var valueHead: [[Value]: Int] = [:]
+        var next = [Int](repeating: -1, count: rightCount)
+        if typed {
+            let v = rightKeyColumns[0].int64Values()
+            for i in stride(from: rightCount - 1, through: 0, by: -1) where !rightKeyColumns[0].isNull(i) {
+                next[i] = head[v[i]] ?? -1
+                head[v[i]] = i
+            }
+        } else if !rightKeys.isEmpty {
+            for i in stride(from: rightCount - 1, through: 0, by: -1) {
+                let k = rightKeyColumns.map { $0.value(at: i) }
+                if k.contains(where: \.isNull) { continue }
+                let h = k.map(ValueOrder.hashKey)
+                next[i] = valueHead[h] ?? -1
+                valueHead[h] = i
             }
         }
-        var table: [[Value]: [Int]] = [:]
-        if !leftKeys.isEmpty {
-            for (i, k) in rightKeyRows.enumerated() where !k.contains(where: \.isNull) {
-                table[k.map(ValueOrder.hashKey), default: []].append(i)
-            }
+        var matchedRight = [Bool](repeating: false, count: rightCount)
+        var out: [Batch] = []
+        func emit(_ l: Batch?, _ li: [Int], _ ri: [Int]) {
+            guard !li.isEmpty else { return }
+            let lc = l.map { b in b.columns.map { gather($0, li) } } ?? leftSchema.map { Column.constant(.null, type: $0.type, count: li.count) }
+            let rc = rightColumns.map { gather($0, ri) }
+            out.append(Batch(columns: lc + (rightCount == 0 ? rightSchema.map { Column.constant(.null, type: $0.type, count: li.count) } : rc), count: li.count))
         }
-        var matchedRight = [Bool](repeating: false, count: rightRows.count)
-        var out: [[Value]] = []
-        let nullRight = [Value](repeating: .null, count: rightSchema.count)
-        let nullLeft = [Value](repeating: .null, count: leftSchema.count)
         while let b = try left.next() {
-            let kc = try leftKeys.map { try Evaluator.evaluate($0, b) }
-            for i in 0..<b.count {
-                let l = b.row(i)
-                var candidates: [Int]
-                if leftKeys.isEmpty {
-                    candidates = Array(rightRows.indices)
-                } else {
-                    let k = kc.map { $0.value(at: i) }
-                    candidates = k.contains(where: \.isNull) ? [] : table[k.map(ValueOrder.hashKey)] ?? []
+            let keyColumns = try leftKeys.map { try Evaluator.evaluate($0, b) }
+            var li: [Int] = [], ri: [Int] = []
+            if leftKeys.isEmpty {
+                for i in 0..<b.count { for j in 0..<rightCount { li.append(i); ri.append(j) } }
+            } else if typed {
+                let v = keyColumns[0].int64Values()
+                for i in 0..<b.count where !keyColumns[0].isNull(i) {
+                    var j = head[v[i]] ?? -1
+                    while j >= 0 { li.append(i); ri.append(j); j = next[j] }
                 }
-                if let residual, !candidates.isEmpty {
-                    let rows = candidates.map { l + rightRows[$0] }
-                    let batch = Executor.batches(rows, schema)
-                    var kept: [Int] = []
-                    var offset = 0
-                    for bb in batch {
-                        let m = try Evaluator.evaluate(residual, bb)
-                        let v = m.boolValues()
-                        for j in 0..<bb.count where v[j] && !m.isNull(j) { kept.append(candidates[offset + j]) }
-                        offset += bb.count
-                    }
-                    candidates = kept
+            } else {
+                for i in 0..<b.count {
+                    let k = keyColumns.map { $0.value(at: i) }
+                    if k.contains(where: \.isNull) { continue }
+                    var j = valueHead[k.map(ValueOrder.hashKey)] ?? -1
+                    while j >= 0 { li.append(i); ri.append(j); j = next[j] }
                 }
-                for j in candidates {
-                    out.append(l + rightRows[j])
-                    matchedRight[j] = true
-                }
-                if candidates.isEmpty && (kind == .left || kind == .full) { out.append(l + nullRight) }
+            }
+            if let residual, !li.isEmpty {
+                let pairs = Batch(columns: b.columns.map { $0.take(li) } + rightColumns.map { $0.take(ri) }, count: li.count)
+                let m = try Evaluator.evaluate(residual, pairs)
+                let v = m.boolValues()
+                var kl: [Int] = [], kr: [Int] = []
+                for p in 0..<li.count where v[p] && !m.isNull(p) { kl.append(li[p]); kr.append(ri[p]) }
+                li = kl
+                ri = kr
+            }
+            for j in ri { matchedRight[j] = true }
+            if kind == .left || kind == .full {
+                var matchedLeft = [Bool](repeating: false, count: b.count)
+                for i in li { matchedLeft[i] = true }
+                for i in 0..<b.count where !matchedLeft[i] { li.append(i); ri.append(-1) }
+            }
+            if kind == .left || kind == .full {
+                // Unmatched rows go back among the others: rows in input order.
+                let order = li.indices.sorted { li[$0] != li[$1] ? li[$0] < li[$1] : $0 < $1 }
+                emit(b, order.map { li[$0] }, order.map { ri[$0] })
+            } else {
+                emit(b, li, ri)
             }
         }
         if kind == .right || kind == .full {
-            for (j, r) in rightRows.enumerated() where !matchedRight[j] { out.append(nullLeft + r) }
+            let unmatched = (0..<rightCount).filter { !matchedRight[$0] }
+            emit(nil, unmatched, unmatched)
         }
-        return Executor.batches(out, schema)
+        // Large outputs go out in batches of the usual size.
+        return out.flatMap { b -> [Batch] in
+            guard b.count > Batch.capacity else { return [b] }
+            return stride(from: 0, to: b.count, by: Batch.capacity).map { s in
+                let e = min(b.count, s + Batch.capacity)
+                return Batch(columns: b.columns.map { $0.slice(s..<e) }, count: e - s)
+            }
+        }
     }
 
-    static func drain(_ op: Operator) throws -> [Batch] {
-        var out: [Batch] = []
-        while let b = try op.next() { out.append(b) }
-        return out
+    /// Rows `indices` of a column, -1 giving NULL (the padded side of an outer join).
+    static func gather(_ c: Column, _ indices: [Int]) -> Column {
+        guard indices.contains(where: { $0 < 0 }) else { return c.take(indices) }
+        guard c.count > 0 else { return Column.constant(.null, type: c.type, count: indices.count) }
+        if c.isConstant {
+            var b = ColumnBuilder(type: c.type, capacity: indices.count)
+            for i in indices { if i < 0 { b.appendNull() } else { b.append(c.value(at: i)) } }
+            return b.finish()
+        }
+        let t = c.take(indices.map { max($0, 0) })
+        var validity = t.validityBitmap()
+        for (k, i) in indices.enumerated() where i < 0 { validity[k] = false }
+        return Column(type: t.type, count: t.count, validity: validity, data: t.data)
     }
 }
