@@ -18,6 +18,14 @@ public enum Executor {
         case .aggregate(let p, let groups, let aggregates, let schema):
             return BatchesOperator(try Aggregation.run(try build(p), groups: groups, aggregates: aggregates, schema: schema))
         case .sort(let p, let keys): return BatchesOperator(try Sorting.run(try build(p), keys: keys, schema: p.schema))
+        case .limit(.sort(let p, let keys), let limit?, let offset):
+            // ORDER BY … LIMIT: a top-N keeps only the rows it can return.
+            let top = try Sorting.run(try build(p), keys: keys, schema: p.schema, limit: limit + offset)
+            return LimitOperator(BatchesOperator(top), limit: limit, offset: offset)
+        case .limit(.project(.sort(let p, let keys), let exprs, _), let limit?, let offset):
+            // The same through the projection that drops ORDER BY's hidden columns.
+            let top = try Sorting.run(try build(p), keys: keys, schema: p.schema, limit: limit + offset)
+            return LimitOperator(ProjectOperator(BatchesOperator(top), exprs), limit: limit, offset: offset)
         case .limit(let p, let limit, let offset): return LimitOperator(try build(p), limit: limit, offset: offset)
         case .distinct(let p): return BatchesOperator(try distinct(try build(p), schema: p.schema))
         case .join(let kind, let l, let r, let lk, let rk, let residual, let schema):

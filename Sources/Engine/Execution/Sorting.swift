@@ -12,7 +12,9 @@ enum Sorting {
         case values(Column)
     }
 
-    static func run(_ input: Operator, keys: [SortKey], schema: [Field]) throws -> [Batch] {
+    /// `limit`: only that many first rows are wanted (ORDER BY … LIMIT): they are kept in a
+    /// sorted array of that size rather than sorting everything.
+    static func run(_ input: Operator, keys: [SortKey], schema: [Field], limit: Int? = nil) throws -> [Batch] {
         var batches: [Batch] = []
         while let b = try input.next() { if b.count > 0 { batches.append(b) } }
         guard !batches.isEmpty else { return [] }
@@ -30,8 +32,7 @@ enum Sorting {
             }
         }
         let nulls: [Bitmap?] = keyColumns.map { $0.nullCount > 0 ? $0.validityBitmap() : nil }
-        var order = Array(0..<count)
-        order.sort { x, y in
+        func precedes(_ x: Int, _ y: Int) -> Bool {
             for k in keys.indices {
                 if let v = nulls[k] {
                     let xn = !v[x], yn = !v[y]
@@ -51,15 +52,34 @@ enum Sorting {
             }
             return x < y
         }
+        var order: [Int]
+        if let limit, limit < count / 4 {
+            order = []
+            order.reserveCapacity(limit + 1)
+            for i in 0..<count {
+                if order.count == limit, let worst = order.last, !precedes(i, worst) { continue }
+                var lo = 0, hi = order.count
+                while lo < hi {
+                    let mid = (lo + hi) / 2
+                    if precedes(order[mid], i) { lo = mid + 1 } else { hi = mid }
+                }
+                order.insert(i, at: lo)
+                if order.count > limit { order.removeLast() }
+            }
+        } else {
+            order = Array(0..<count)
+            order.sort(by: precedes)
+        }
         let sorted = columns.map { $0.take(order) }
         var out: [Batch] = []
         var start = 0
-        while start < count {
-            let end = min(count, start + Batch.capacity)
+        let produced = order.count
+        while start < produced {
+            let end = min(produced, start + Batch.capacity)
             out.append(Batch(columns: sorted.map { $0.slice(start..<end) }, count: end - start))
             start = end
         }
-        if schema.isEmpty { return [Batch(columns: [], count: count)] }
+        if schema.isEmpty { return [Batch(columns: [], count: produced)] }
         return out
     }
 }

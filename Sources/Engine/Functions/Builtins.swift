@@ -32,20 +32,22 @@ enum Builtins {
 
     static func arithmetic(_ op: String, _ types: [DataType]) throws -> BoundFunction? {
         guard types.count == 2, let t = numericSupertype(types[0], types[1]) else { return nil }
+        enum Op { case add, subtract, multiply, divide, remainder }
+        let code: Op = op == "+" ? .add : op == "-" ? .subtract : op == "*" ? .multiply : op == "/" ? .divide : .remainder
         if t == .double {
             return BoundFunction(name: op, returnType: .double) { args, count in
                 let a = args[0].doubleValues(), b = args[1].doubleValues()
                 var out = [Double](repeating: 0, count: count)
                 let validity = combinedValidity(args, count: count)
                 for i in 0..<count where validity?[i] ?? true {
-                    switch op {
-                    case "+": out[i] = a[i] + b[i]
-                    case "-": out[i] = a[i] - b[i]
-                    case "*": out[i] = a[i] * b[i]
-                    case "/":
+                    switch code {
+                    case .add: out[i] = a[i] + b[i]
+                    case .subtract: out[i] = a[i] - b[i]
+                    case .multiply: out[i] = a[i] * b[i]
+                    case .divide:
                         guard b[i] != 0 else { throw runtimeError("division by zero") }
                         out[i] = a[i] / b[i]
-                    default:
+                    case .remainder:
                         guard b[i] != 0 else { throw runtimeError("division by zero") }
                         out[i] = a[i].truncatingRemainder(dividingBy: b[i])
                     }
@@ -62,14 +64,14 @@ enum Builtins {
                 let (x, y) = (a[i], b[i])
                 var r: Int64
                 var overflow = false
-                switch op {
-                case "+": (r, overflow) = x.addingReportingOverflow(y)
-                case "-": (r, overflow) = x.subtractingReportingOverflow(y)
-                case "*": (r, overflow) = x.multipliedReportingOverflow(by: y)
-                case "/":
+                switch code {
+                case .add: (r, overflow) = x.addingReportingOverflow(y)
+                case .subtract: (r, overflow) = x.subtractingReportingOverflow(y)
+                case .multiply: (r, overflow) = x.multipliedReportingOverflow(by: y)
+                case .divide:
                     guard y != 0 else { throw runtimeError("division by zero") }
                     (r, overflow) = x.dividedReportingOverflow(by: y)
-                default:
+                case .remainder:
                     guard y != 0 else { throw runtimeError("division by zero") }
                     (r, overflow) = x.remainderReportingOverflow(dividingBy: y)
                 }
@@ -122,16 +124,17 @@ enum Builtins {
     static func comparison(_ op: String, _ types: [DataType]) -> BoundFunction? {
         guard types.count == 2 else { return nil }
         let (a, b) = (types[0], types[1])
-        @Sendable func result(_ cmp: Int) -> Bool {
-            switch op {
-            case "=": return cmp == 0
-            case "<>": return cmp != 0
-            case "<": return cmp < 0
-            case "<=": return cmp <= 0
-            case ">": return cmp > 0
-            default: return cmp >= 0
-            }
+        // Which comparison results are true, decided once rather than per row.
+        let (whenLess, whenEqual, whenGreater): (Bool, Bool, Bool)
+        switch op {
+        case "=": (whenLess, whenEqual, whenGreater) = (false, true, false)
+        case "<>": (whenLess, whenEqual, whenGreater) = (true, false, true)
+        case "<": (whenLess, whenEqual, whenGreater) = (true, false, false)
+        case "<=": (whenLess, whenEqual, whenGreater) = (true, true, false)
+        case ">": (whenLess, whenEqual, whenGreater) = (false, false, true)
+        default: (whenLess, whenEqual, whenGreater) = (false, true, true)
         }
+        @Sendable @inline(__always) func result(_ cmp: Int) -> Bool { cmp < 0 ? whenLess : (cmp == 0 ? whenEqual : whenGreater) }
         enum Path { case int, double, bytes, bool }
         let path: Path
         if let t = numericSupertype(a, b) { path = t == .double ? .double : .int }
