@@ -310,6 +310,27 @@ final class Binder {
 
     func tableFunction(_ name: String, _ args: [Expr], at location: SourceLocation) throws -> Plan {
         switch name {
+        case "read_csv", "read_csv_auto", "read_json", "read_json_auto", "read_ndjson":
+            guard let first = args.first, case .literal(.string(let path)) = first.kind else {
+                throw SQLError(.binder, "\(name) needs a file path as a string", at: location)
+            }
+            var header = true
+            var delimiter: Character = ","
+            for option in args.dropFirst() {
+                guard case .binary(.equal, let k, let v) = option.kind, case .column(let n) = k.kind else {
+                    throw SQLError(.binder, "\(name) options are written name = value", at: option.location)
+                }
+                switch (n.last!.normalized.lowercased(), v.kind) {
+                case ("header", .literal(.boolean(let b))): header = b
+                case ("delim", .literal(.string(let d))), ("sep", .literal(.string(let d))), ("delimiter", .literal(.string(let d))):
+                    guard d.count == 1 else { throw SQLError(.binder, "the delimiter is one character", at: option.location) }
+                    delimiter = d.first!
+                default: throw SQLError(.binder, "unknown \(name) option \(n.last!.value)", at: option.location)
+                }
+            }
+            let table = name.hasPrefix("read_csv") ? try FileReaders.readCSV(path, header: header, delimiter: delimiter, at: location)
+                : try FileReaders.readJSON(path, at: location)
+            return .scan(name: path, table: table, projection: nil, schema: table.schema)
         case "unnest":
             guard args.count == 1 else { throw SQLError(.binder, "unnest takes one list", at: location) }
             let bound = try bindExpr(args[0], Scope())
