@@ -12,7 +12,8 @@ struct MoveSQL: ParsableCommand {
         abstract: "Move Apache Cassandra data out of backups into Apache Iceberg tables with SQL.",
         discussion: """
         With -e or --script, runs SQL in one session and prints each query's result; with \
-        neither, reads SQL from standard input. `movesql sstable …` reads SSTables directly.
+        neither, reads SQL from standard input, or, at a terminal, starts an interactive prompt \
+        (history in ~/.movesql_history). `movesql sstable …` reads SSTables directly.
         """,
         subcommands: [SSTableCommand.self]
     )
@@ -43,6 +44,9 @@ struct MoveSQL: ParsableCommand {
                 throw ExitCode(1)
             }
             text = String(decoding: bytes, as: UTF8.self)
+        } else if isatty(0) != 0 {
+            REPL.run(session: Session(), format: format)
+            return
         } else {
             text = readStandardInput()
         }

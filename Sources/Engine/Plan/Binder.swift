@@ -25,7 +25,8 @@ struct Scope {
         guard let first = matches.first else {
             let shown = name.map(\.value).joined(separator: ".")
             let candidates = columns.filter { !$0.isJoinDuplicate }.map { ($0.qualifier.map { $0 + "." } ?? "") + $0.name }
-            throw SQLError(.binder, "column \(shown) not found (the query has: \(candidates.joined(separator: ", ")))", at: location)
+            let has = candidates.isEmpty ? "the query reads no table" : "the query has: " + candidates.joined(separator: ", ")
+            throw SQLError(.binder, "column \(shown) not found (\(has))", at: location)
         }
         if matches.count > 1 {
             throw SQLError(.binder, "column \(column) is ambiguous: qualify it with its table", at: location)
