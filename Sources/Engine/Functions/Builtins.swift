@@ -6,6 +6,7 @@ enum Builtins {
     static func register(into r: FunctionRegistry) {
         MoreBuiltins.register(into: r)
         NestedBuiltins.register(into: r)
+        ExtraBuiltins.register(into: r)
         for op in ["+", "-", "*", "/", "%"] {
             r.register(op) { types in try arithmetic(op, types) }
         }

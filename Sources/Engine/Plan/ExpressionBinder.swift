@@ -40,6 +40,10 @@ extension Binder {
             do {
                 let (i, t) = try scope.resolve(n, at: loc)
                 return .column(index: i, type: t)
+            } catch let e as SQLError where n.count == 1 && ["current_date", "current_timestamp", "now"].contains(n[0].normalized.lowercased()) {
+                // CURRENT_DATE and CURRENT_TIMESTAMP are written without parentheses.
+                _ = e
+                return .call(try registry.resolve(n[0].normalized.lowercased(), [], at: loc), [])
             } catch let e as SQLError where n.count >= 2 {
                 // `s.field` where s is a struct column rather than a table.
                 guard let (i, t) = try? scope.resolve(Array(n.prefix(n.count - 1)), at: loc), case .structure = t else { throw e }
