@@ -19,13 +19,14 @@ let package = Package(
         .systemLibrary(name: "CZstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CSnappy", providers: [.apt(["libsnappy-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Digests"),
         .target(
             name: "Cassandra",
-            dependencies: ["CLZ4", "CZstd", "CSnappy", "CZlib"]
+            dependencies: ["CLZ4", "CZstd", "CSnappy", "CZlib", "Digests"]
         ),
         .target(name: "SQL"),
         .target(name: "Columnar"),
-        .target(name: "Engine", dependencies: ["SQL", "Columnar"]),
+        .target(name: "Engine", dependencies: ["SQL", "Columnar", "Digests"]),
         .executableTarget(
             name: "movesql",
             dependencies: [
@@ -39,7 +40,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CassandraTests",
-            dependencies: ["Cassandra"],
+            dependencies: ["Cassandra", "Digests"],
             exclude: ["Support/expand_rows.py"]
         ),
         .testTarget(

@@ -1,3 +1,4 @@
+import Cassandra
 import Columnar
 import Engine
 
@@ -54,19 +55,9 @@ enum ResultPrinter {
     }
 
     static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += "\\u00" + (u.value < 16 ? "0" : "") + String(u.value, radix: 16) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
+        var out = ""
+        ValueJSON.writeString(s, to: &out)
+        return out
     }
 
     static func json(_ v: Value, _ t: DataType) -> String {
@@ -92,7 +83,7 @@ enum ResultPrinter {
         case .float(let f): return f.isFinite ? "\(f)" : jsonString(f.isNaN ? "NaN" : (f < 0 ? "-Infinity" : "Infinity"))
         case .decimal: return jsonString(ValueText.render(v))
         case .string(let s): return jsonString(s)
-        case .blob(let b): return jsonString("0x" + b.map { let h = String($0, radix: 16); return h.count == 1 ? "0" + h : h }.joined())
+        case .blob(let b): return jsonString("0x" + ValueJSON.hexString(b))
         case .timestamp(let us): return jsonString(DateText.timestamp(us).replacingSpaceWithT() + "Z")
         case .list(let items): return "[" + items.map(json).joined(separator: ", ") + "]"
         case .map(let k, let vs): return "[" + zip(k, vs).map { "[\(json($0)), \(json($1))]" }.joined(separator: ", ") + "]"

@@ -1,4 +1,5 @@
 @testable import Cassandra
+import Digests
 import CLZ4
 import CSnappy
 import CZlib
@@ -52,9 +53,9 @@ struct CodecTests {
     }
 
     @Test func md5KnownAnswers() {
-        #expect(ValueJSON.hexString(MD5.hash([])) == "d41d8cd98f00b204e9800998ecf8427e")
-        #expect(ValueJSON.hexString(MD5.hash(Array("abc".utf8))) == "900150983cd24fb0d6963f7d28e17f72")
-        #expect(ValueJSON.hexString(MD5.hash(Array(String(repeating: "a", count: 1000).utf8))) == "cabe45dcc9ae5b66ba86600cca6b8ba8")
+        #expect(ValueJSON.hexString(Digest.md5([])) == "d41d8cd98f00b204e9800998ecf8427e")
+        #expect(ValueJSON.hexString(Digest.md5(Array("abc".utf8))) == "900150983cd24fb0d6963f7d28e17f72")
+        #expect(ValueJSON.hexString(Digest.md5(Array(String(repeating: "a", count: 1000).utf8))) == "cabe45dcc9ae5b66ba86600cca6b8ba8")
     }
 
     @Test func randomPartitionerTokenIsTheAbsoluteMD5() {

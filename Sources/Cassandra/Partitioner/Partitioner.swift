@@ -1,3 +1,5 @@
+import Digests
+
 /// A partition's token: where the partitioner places its key on the ring.
 public enum Token: Sendable, Hashable, Comparable, CustomStringConvertible {
     case murmur3(Int64)
@@ -38,7 +40,7 @@ public enum Partitioner: String, Sendable {
         switch self {
         case .murmur3: return .murmur3(Murmur3.token(key))
         case .random:
-            let digest = MD5.hash(key)
+            let digest = Digest.md5(key)
             // BigInteger(digest).abs(): negate the two's complement when the sign bit is set.
             var mag = digest
             if mag[0] & 0x80 != 0 {

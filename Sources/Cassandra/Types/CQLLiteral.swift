@@ -1,3 +1,5 @@
+import Digests
+
 /// Serializes CQL literals of simple types (as a user types a partition key on the command
 /// line) into Cassandra's value bytes.
 public enum CQLLiteral {
@@ -53,19 +55,7 @@ public enum CQLLiteral {
     }
 
     /// "0x…" or plain hex.
-    public static func hexBytes(_ s: String) -> [UInt8]? {
-        var u = Array(s.utf8)
-        if u.count >= 2, u[0] == UInt8(ascii: "0"), u[1] | 0x20 == UInt8(ascii: "x") { u.removeFirst(2) }
-        guard u.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        var i = 0
-        while i < u.count {
-            guard let h = hexNibble(u[i]), let l = hexNibble(u[i + 1]) else { return nil }
-            out.append(h << 4 | l)
-            i += 2
-        }
-        return out
-    }
+    public static func hexBytes(_ s: String) -> [UInt8]? { Hex.decode(s) }
 
     /// A non-negative decimal integer as a big-endian magnitude of `bytes` bytes.
     static func unsignedMagnitude(_ s: String, bytes: Int) -> [UInt8]? {

@@ -1,3 +1,5 @@
+import Digests
+
 /// Renders values as JSON in the encoding of the fixtures (and of `movesql sstable dump`):
 /// integers and varints as numbers, decimals as strings, blobs as "0x…", timestamps as
 /// "YYYY-MM-DDTHH:MM:SS.mmmZ", dates "YYYY-MM-DD", times "HH:MM:SS.nnnnnnnnn", durations
@@ -82,16 +84,7 @@ public enum ValueJSON {
         out += "\""
     }
 
-    public static func hexString(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var chars: [UInt8] = []
-        chars.reserveCapacity(bytes.count * 2)
-        for b in bytes {
-            chars.append(digits[Int(b >> 4)])
-            chars.append(digits[Int(b & 15)])
-        }
-        return String(decoding: chars, as: UTF8.self)
-    }
+    public static func hexString(_ bytes: [UInt8]) -> String { Hex.encode(bytes) }
 
     public static func uuidString(_ b: [UInt8]) -> String {
         let h = hexString(b)

@@ -1,4 +1,5 @@
 import Columnar
+import Digests
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -44,11 +45,11 @@ enum ExtraBuiltins {
         }
         r.register("md5") { t in
             guard t.count == 1, S.isText(t[0]) || t[0] == .blob else { return nil }
-            return S.strict("md5", returns: .varchar) { a in .string(hex(Digests.md5(bytes(a[0])))) }
+            return S.strict("md5", returns: .varchar) { a in .string(hex(Digest.md5(bytes(a[0])))) }
         }
         r.register("sha256") { t in
             guard t.count == 1, S.isText(t[0]) || t[0] == .blob else { return nil }
-            return S.strict("sha256", returns: .varchar) { a in .string(hex(Digests.sha256(bytes(a[0])))) }
+            return S.strict("sha256", returns: .varchar) { a in .string(hex(Digest.sha256(bytes(a[0])))) }
         }
         r.register("hash") { t in
             guard t.count >= 1 else { return nil }
@@ -155,31 +156,7 @@ enum ExtraBuiltins {
         }
     }
 
-    static func hex(_ b: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for x in b { out.append(digits[Int(x >> 4)]); out.append(digits[Int(x & 15)]) }
-        return String(decoding: out, as: UTF8.self)
-    }
+    static func hex(_ b: [UInt8]) -> String { Hex.encode(b) }
 
-    static func unhex(_ s: String) -> [UInt8]? {
-        let u = Array(s.utf8)
-        guard u.count % 2 == 0 else { return nil }
-        func nib(_ c: UInt8) -> UInt8? {
-            switch c {
-            case 48...57: return c - 48
-            case 97...102: return c - 87
-            case 65...70: return c - 55
-            default: return nil
-            }
-        }
-        var out: [UInt8] = []
-        var i = 0
-        while i < u.count {
-            guard let h = nib(u[i]), let l = nib(u[i + 1]) else { return nil }
-            out.append(h << 4 | l)
-            i += 2
-        }
-        return out
-    }
+    static func unhex(_ s: String) -> [UInt8]? { s.hasPrefix("0x") ? nil : Hex.decode(s) }
 }

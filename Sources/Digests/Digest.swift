@@ -1,6 +1,7 @@
-/// MD5 (RFC 1321) and SHA-256 (FIPS 180-4), for the md5() and sha256() SQL functions.
-enum Digests {
-    static func md5(_ message: [UInt8]) -> [UInt8] {
+/// MD5 (RFC 1321) and SHA-256 (FIPS 180-4): RandomPartitioner tokens and the md5() and
+/// sha256() SQL functions share them.
+public enum Digest {
+    public static func md5(_ message: [UInt8]) -> [UInt8] {
         let s: [UInt32] = [7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20,
                            4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21]
         var k = [UInt32](repeating: 0, count: 64)
@@ -45,7 +46,7 @@ enum Digests {
         0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
     ]
 
-    static func sha256(_ message: [UInt8]) -> [UInt8] {
+    public static func sha256(_ message: [UInt8]) -> [UInt8] {
         var h: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
         var msg = message
         let bits = UInt64(message.count) &* 8
@@ -85,3 +86,41 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+/// Hexadecimal text of bytes, and back.
+public enum Hex {
+    public static func encode(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 15)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Plain hex or "0x…"; nil when the text is not hex.
+    public static func decode(_ s: String) -> [UInt8]? {
+        var u = Array(s.utf8)
+        if u.count >= 2, u[0] == UInt8(ascii: "0"), u[1] | 0x20 == UInt8(ascii: "x") { u.removeFirst(2) }
+        guard u.count % 2 == 0 else { return nil }
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 48...57: return c - 48
+            case 97...102: return c - 87
+            case 65...70: return c - 55
+            default: return nil
+            }
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(u.count / 2)
+        var i = 0
+        while i < u.count {
+            guard let h = nibble(u[i]), let l = nibble(u[i + 1]) else { return nil }
+            out.append(h << 4 | l)
+            i += 2
+        }
+        return out
+    }
+}
