@@ -1,14 +1,44 @@
 import Columnar
 import SQL
 
+/// How a provider can apply a filter it is offered (DataFusion's
+/// `TableProviderFilterPushDown`): `exact` filters are left to it alone; `inexact` ones it uses
+/// to skip data while the engine still applies them; `unsupported` ones stay with the engine.
+public enum FilterPushdown: Sendable {
+    case unsupported, inexact, exact
+}
+
+/// What a scan asks of a provider: the columns (all when nil), the filters it accepted
+/// (conjuncts over the table's columns), and how many rows suffice (a hint: the engine still
+/// applies its LIMIT).
+public struct ScanRequest: Sendable {
+    public var projection: [Int]?
+    public var filters: [BoundExpr]
+    public var limit: Int?
+
+    public init(projection: [Int]? = nil, filters: [BoundExpr] = [], limit: Int? = nil) {
+        self.projection = projection
+        self.filters = filters
+        self.limit = limit
+    }
+}
+
 /// A source of batches with a schema: what a catalog resolves a table name to. In-memory
 /// tables here; SSTable backups and Iceberg tables plug in through the same protocol.
 public protocol TableProvider: AnyObject, Sendable {
     var schema: [Field] { get }
     /// Estimated row count, for the optimizer; nil if unknown.
     var estimatedRows: Int? { get }
-    /// The table's rows as batches, only the columns in `projection` (all when nil).
-    func scan(projection: [Int]?) throws -> [Batch]
+    /// Whether the provider can take this filter (a conjunct over its columns).
+    func supportsFilter(_ filter: BoundExpr) -> FilterPushdown
+    /// The table's rows as batches.
+    func scan(_ request: ScanRequest) throws -> [Batch]
+}
+
+extension TableProvider {
+    public func supportsFilter(_ filter: BoundExpr) -> FilterPushdown { .unsupported }
+
+    public func scan(projection: [Int]?) throws -> [Batch] { try scan(ScanRequest(projection: projection)) }
 }
 
 /// A table that also accepts rows (the sink side: INSERT, CREATE TABLE AS).
@@ -28,9 +58,14 @@ public final class MemoryTable: TableSink, @unchecked Sendable {
 
     public var estimatedRows: Int? { lock.withLock { batches.reduce(0) { $0 + $1.count } } }
 
-    public func scan(projection: [Int]?) throws -> [Batch] {
-        let all = lock.withLock { batches }
-        guard let projection else { return all }
+    public func scan(_ request: ScanRequest) throws -> [Batch] {
+        var all = lock.withLock { batches }
+        if let limit = request.limit {
+            // Enough whole batches to cover the limit.
+            var rows = 0
+            all = Array(all.prefix { b in defer { rows += b.count }; return rows < limit })
+        }
+        guard let projection = request.projection else { return all }
         return all.map { b in Batch(columns: projection.map { b.columns[$0] }, count: b.count) }
     }
 

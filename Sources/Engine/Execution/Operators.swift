@@ -11,7 +11,7 @@ public enum Executor {
     /// The operator tree for a plan.
     public static func build(_ plan: Plan) throws -> Operator {
         switch plan {
-        case .scan(_, let table, let projection, _): return BatchesOperator(try table.scan(projection: projection))
+        case .scan(_, let table, let request, _): return BatchesOperator(try table.scan(request))
         case .values(let rows, let schema): return BatchesOperator([try valuesBatch(rows, schema)])
         case .filter(let p, let predicate): return FilterOperator(try build(p), predicate)
         case .project(let p, let exprs, _): return ProjectOperator(try build(p), exprs)
@@ -27,6 +27,7 @@ public enum Executor {
             let top = try Sorting.run(try build(p), keys: keys, schema: p.schema, limit: limit + offset)
             return LimitOperator(ProjectOperator(BatchesOperator(top), exprs), limit: limit, offset: offset)
         case .limit(let p, let limit, let offset): return LimitOperator(try build(p), limit: limit, offset: offset)
+        
         case .distinct(let p): return BatchesOperator(try distinct(try build(p), schema: p.schema))
         case .join(let kind, let l, let r, let lk, let rk, let residual, let schema):
             return BatchesOperator(try Joining.run(kind, try build(l), try build(r), leftKeys: lk, rightKeys: rk, residual: residual,

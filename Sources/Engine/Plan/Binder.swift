@@ -248,7 +248,7 @@ final class Binder {
                 plan = try bindQuery(view.query)
                 if !view.columns.isEmpty { plan = try rename(plan, view.columns, at: location) }
             } else if let table = catalog.table(key) ?? catalog.table(name.last!.normalized) {
-                plan = .scan(name: key, table: table, projection: nil, schema: table.schema)
+                plan = .scan(name: key, table: table, request: ScanRequest(), schema: table.schema)
             } else {
                 throw SQLError(.catalog, "table \(name.map(\.value).joined(separator: ".")) does not exist", at: location)
             }
@@ -331,7 +331,7 @@ final class Binder {
             }
             let table = name.hasPrefix("read_csv") ? try FileReaders.readCSV(path, header: header, delimiter: delimiter, at: location)
                 : try FileReaders.readJSON(path, at: location)
-            return .scan(name: path, table: table, projection: nil, schema: table.schema)
+            return .scan(name: path, table: table, request: ScanRequest(), schema: table.schema)
         case "unnest":
             guard args.count == 1 else { throw SQLError(.binder, "unnest takes one list", at: location) }
             let bound = try bindExpr(args[0], Scope())
@@ -342,7 +342,7 @@ final class Binder {
             let column = b.finish()
             let table = MemoryTable(schema: [Field("unnest", element)])
             try table.append([Batch(columns: [column], count: column.count)])
-            return .scan(name: name, table: table, projection: nil, schema: table.schema)
+            return .scan(name: name, table: table, request: ScanRequest(), schema: table.schema)
         case "generate_series", "range":
             let values = try args.map { try constantInt($0, name) }
             guard (1...3).contains(values.count) else { throw SQLError(.binder, "\(name)(start, stop[, step])", at: location) }
@@ -360,7 +360,7 @@ final class Binder {
             let column = b.finish()
             let table = MemoryTable(schema: [Field(name, .bigint)])
             try table.append([Batch(columns: [column], count: column.count)])
-            return .scan(name: name, table: table, projection: nil, schema: table.schema)
+            return .scan(name: name, table: table, request: ScanRequest(), schema: table.schema)
         default:
             throw SQLError(.binder, "no table function named \(name)", at: location)
         }

@@ -12,7 +12,7 @@ enum Optimizer {
             if case .join(.inner, _, _, _, _, _, _) = input {
                 return reorderJoins(input, extra: flatten(predicate))
             }
-            return .filter(optimize(input), predicate)
+            return pushIntoScan(.filter(optimize(input), predicate))
         case .join(.inner, _, _, _, _, _, _):
             return reorderJoins(plan, extra: [])
         case .join(let k, let l, let r, let lk, let rk, let res, let s):
@@ -20,6 +20,8 @@ enum Optimizer {
         case .project(let p, let e, let s): return .project(optimize(p), e, schema: s)
         case .aggregate(let p, let g, let a, let s): return .aggregate(optimize(p), groups: g, aggregates: a, schema: s)
         case .sort(let p, let k): return .sort(optimize(p), k)
+        case .limit(let p, let l?, let o):
+            return .limit(limitHint(optimize(p), l + o), limit: l, offset: o)
         case .limit(let p, let l, let o): return .limit(optimize(p), limit: l, offset: o)
         case .distinct(let p): return .distinct(optimize(p))
         case .setOperation(let op, let all, let l, let r, let s): return .setOperation(op, all: all, optimize(l), optimize(r), schema: s)
@@ -27,6 +29,41 @@ enum Optimizer {
         case .unnest(let p, let c, let s): return .unnest(optimize(p), column: c, schema: s)
         case .scan, .values: return plan
         }
+    }
+
+    /// A LIMIT over a scan (through projections, which keep the row count) tells the
+    /// provider how many rows are enough.
+    static func limitHint(_ plan: Plan, _ n: Int) -> Plan {
+        switch plan {
+        case .project(let p, let e, let s): return .project(limitHint(p, n), e, schema: s)
+        case .scan(let name, let t, var request, let s) where request.filters.isEmpty:
+            request.limit = n
+            return .scan(name: name, table: t, request: request, schema: s)
+        default: return plan
+        }
+    }
+
+    /// Filters right above a scan are offered to its provider: conjuncts it takes exactly go
+    /// into the scan only, inexact ones into both, the rest stay above.
+    static func pushIntoScan(_ plan: Plan) -> Plan {
+        var conjuncts: [BoundExpr] = []
+        var inner = plan
+        while case .filter(let p, let e) = inner {
+            conjuncts = flatten(e) + conjuncts
+            inner = p
+        }
+        guard case .scan(let name, let table, var request, let schema) = inner, request.projection == nil, !conjuncts.isEmpty else { return plan }
+        var kept: [BoundExpr] = []
+        for c in conjuncts {
+            switch table.supportsFilter(c) {
+            case .exact: request.filters.append(c)
+            case .inexact: request.filters.append(c); kept.append(c)
+            case .unsupported: kept.append(c)
+            }
+        }
+        let scan = Plan.scan(name: name, table: table, request: request, schema: schema)
+        if kept.isEmpty { return scan }
+        return .filter(scan, kept.count == 1 ? kept[0] : .and(kept))
     }
 
     static func flatten(_ e: BoundExpr) -> [BoundExpr] {
@@ -84,7 +121,7 @@ enum Optimizer {
                 applied[c] = true
                 filtered += 1
             }
-            leaves[i] = p
+            leaves[i] = pushIntoScan(p)
             let rows = Double(estimatedRows(l) ?? 1000)
             estimates.append(rows / pow10(filtered))
         }

@@ -46,7 +46,7 @@ public struct SortKey: Sendable {
 
 /// A query plan: a tree of relational operators, each with its output schema.
 public indirect enum Plan: Sendable {
-    case scan(name: String, table: TableProvider, projection: [Int]?, schema: [Field])
+    case scan(name: String, table: TableProvider, request: ScanRequest, schema: [Field])
     case values(rows: [[BoundExpr]], schema: [Field])
     case filter(Plan, BoundExpr)
     case project(Plan, [BoundExpr], schema: [Field])
@@ -79,8 +79,9 @@ public indirect enum Plan: Sendable {
         func child(_ p: Plan) -> String { p.explain(indent: indent + 1) }
         let columns = schema.map(\.name).joined(separator: ", ")
         switch self {
-        case .scan(let name, let table, _, _):
-            return pad + "Scan \(name) [\(columns)]" + (table.estimatedRows.map { " rows≈\($0)" } ?? "") + "\n"
+        case .scan(let name, let table, let request, _):
+            return pad + "Scan \(name) [\(columns)]" + (table.estimatedRows.map { " rows≈\($0)" } ?? "")
+                + (request.filters.isEmpty ? "" : " filters=\(request.filters.count)") + (request.limit.map { " limit=\($0)" } ?? "") + "\n"
         case .values(let rows, _): return pad + "Values rows=\(rows.count) [\(columns)]\n"
         case .filter(let p, _): return pad + "Filter\n" + child(p)
         case .project(let p, _, _): return pad + "Project [\(columns)]\n" + child(p)
