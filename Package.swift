@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "movesql", targets: ["movesql"]),
+        .library(name: "MoveSQL", targets: ["MoveSQL"]),
         .library(name: "Cassandra", targets: ["Cassandra"]),
         .library(name: "SQL", targets: ["SQL"]),
         .library(name: "Columnar", targets: ["Columnar"]),
@@ -26,6 +27,7 @@ let package = Package(
         .target(name: "SQL"),
         .target(name: "Columnar"),
         .target(name: "Engine", dependencies: ["SQL", "Columnar", "Digests"]),
+        .target(name: "MoveSQL", dependencies: ["Engine", "SQL", "Columnar"]),
         .executableTarget(
             name: "movesql",
             dependencies: [
@@ -51,7 +53,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EngineTests",
-            dependencies: ["Engine", "SQL", "Columnar"]
+            dependencies: ["Engine", "SQL", "Columnar", "MoveSQL"]
         ),
     ]
 )
