@@ -13,6 +13,7 @@ enum Aggregation {
         var best: Value = .null
         var boolean: Bool?
         var strings: [String] = []
+        var items: [Value] = []
         var seen: Set<Value> = []
     }
 
@@ -117,6 +118,13 @@ enum Aggregation {
 
     static func fold(_ s: inout State, _ a: BoundAggregate, _ v: Value) throws {
         if a.kind == .countStar { s.count += 1; return }
+        // array_agg keeps NULLs, as PostgreSQL and DuckDB do.
+        if a.kind == .arrayAgg {
+            if a.distinct { guard s.seen.insert(ValueOrder.hashKey(v)).inserted else { return } }
+            s.items.append(v)
+            s.count += 1
+            return
+        }
         if v.isNull { return }
         if a.distinct {
             guard s.seen.insert(ValueOrder.hashKey(v)).inserted else { return }
@@ -141,6 +149,7 @@ enum Aggregation {
         case .boolAnd: if case .bool(let b) = v { s.boolean = (s.boolean ?? true) && b }
         case .boolOr: if case .bool(let b) = v { s.boolean = (s.boolean ?? false) || b }
         case .stringAgg: s.strings.append(ValueText.render(v))
+        case .arrayAgg: break
         }
     }
 
@@ -157,6 +166,7 @@ enum Aggregation {
         case .min, .max: return s.best
         case .boolAnd, .boolOr: return s.boolean.map { .bool($0) } ?? .null
         case .stringAgg: return s.strings.isEmpty ? .null : .string(s.strings.joined(separator: a.separator))
+        case .arrayAgg: return s.count == 0 ? .null : .list(s.items)
         }
     }
 }

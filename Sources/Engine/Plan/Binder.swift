@@ -69,7 +69,8 @@ final class Binder {
         self.macros = macros
     }
 
-    static let aggregateNames: Set<String> = ["count", "sum", "avg", "mean", "min", "max", "bool_and", "bool_or", "string_agg", "group_concat", "count_star"]
+    static let aggregateNames: Set<String> = ["count", "sum", "avg", "mean", "min", "max", "bool_and", "bool_or", "string_agg", "group_concat",
+                                              "count_star", "array_agg", "list"]
 
     // MARK: queries
 

@@ -297,6 +297,8 @@ extension Binder {
         case "bool_and", "bool_or":
             guard t == .boolean || t == .null else { throw SQLError(.binder, "\(name)(\(t)) is not defined", at: loc) }
             return BoundAggregate(kind: name == "bool_and" ? .boolAnd : .boolOr, argument: arg, separator: "", distinct: f.distinct, type: .boolean)
+        case "array_agg", "list":
+            return BoundAggregate(kind: .arrayAgg, argument: arg, separator: "", distinct: f.distinct, type: .list(t == .null ? .integer : t))
         case "string_agg":
             var sep = ","
             if f.arguments.count > 1, case .literal(.string(let s)) = f.arguments[1].kind { sep = s }

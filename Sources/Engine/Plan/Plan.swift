@@ -5,6 +5,7 @@ import SQL
 public struct BoundAggregate: Sendable {
     public enum Kind: String, Sendable {
         case countStar = "count_star", count, sum, avg, min, max, boolAnd = "bool_and", boolOr = "bool_or", stringAgg = "string_agg"
+        case arrayAgg = "array_agg"
     }
 
     public var kind: Kind
