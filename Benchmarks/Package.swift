@@ -21,5 +21,14 @@ let package = Package(
             path: "Benchmarks/SSTableDecode",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "EngineQueries",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "MoveSQL", package: "movesql"),
+            ],
+            path: "Benchmarks/EngineQueries",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )
