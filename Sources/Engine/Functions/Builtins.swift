@@ -209,15 +209,4 @@ enum Builtins {
         }
     }
 
-    static func stringToInt(_ name: String, _ types: [DataType], _ f: @escaping @Sendable (String) -> Int64) -> BoundFunction? {
-        guard types.count == 1, types[0] == .varchar || types[0] == .null else { return nil }
-        return BoundFunction(name: name, returnType: .bigint) { args, count in
-            let validity = combinedValidity(args, count: count)
-            var out = [Int64](repeating: 0, count: count)
-            for i in 0..<count where validity?[i] ?? true {
-                out[i] = f(args[0].withBytes(at: i) { String(decoding: $0, as: UTF8.self) })
-            }
-            return Column(type: .bigint, count: count, validity: validity, data: .int64(out))
-        }
-    }
 }

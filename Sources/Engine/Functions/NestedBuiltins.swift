@@ -16,7 +16,6 @@ enum NestedBuiltins {
                 return b.finish()
             }
         }
-        r.register("map_from_entries") { _ in nil }
         r.register("list_extract") { t in
             guard t.count == 2, case .list(let e) = t[0], t[1].isInteger || t[1] == .null else { return nil }
             return MoreBuiltins.strict("list_extract", returns: e) { a in
