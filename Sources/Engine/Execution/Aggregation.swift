@@ -7,8 +7,8 @@ import SQL
 enum Aggregation {
     struct State {
         var count: Int64 = 0
-        var intSum: Int64 = 0
-        var overflowed = false
+        /// Integer sums in 128 bits: exact where 64 would overflow.
+        var intSum: Int128 = 0
         var doubleSum: Double = 0
         var best: Value = .null
         var boolean: Bool?
@@ -71,7 +71,7 @@ enum Aggregation {
         var rows: [[Value]] = []
         rows.reserveCapacity(keys.count)
         for g in keys.indices {
-            rows.append(keys[g] + aggregates.indices.map { finish(states[$0][g], aggregates[$0]) })
+            rows.append(keys[g] + (try aggregates.indices.map { try finish(states[$0][g], aggregates[$0]) }))
         }
         return Executor.batches(rows, schema)
     }
@@ -97,9 +97,7 @@ enum Aggregation {
                 for i in 0..<count where !arg.isNull(i) {
                     let g = ids[i]
                     states[g].count += 1
-                    let (r, o) = states[g].intSum.addingReportingOverflow(v[i])
-                    if o { states[g].overflowed = true }
-                    states[g].intSum = r
+                    states[g].intSum &+= Int128(v[i])
                     states[g].doubleSum += Double(v[i])
                 }
                 return
@@ -135,9 +133,7 @@ enum Aggregation {
         case .sum, .avg:
             switch v {
             case .int(let i):
-                let (r, o) = s.intSum.addingReportingOverflow(i)
-                if o { s.overflowed = true }
-                s.intSum = r
+                s.intSum &+= Int128(i)
                 s.doubleSum += Double(i)
             default:
                 s.doubleSum += ValueOrder.number(v) ?? 0
@@ -153,15 +149,17 @@ enum Aggregation {
         }
     }
 
-    static func finish(_ s: State, _ a: BoundAggregate) -> Value {
+    static func finish(_ s: State, _ a: BoundAggregate) throws -> Value {
         switch a.kind {
         case .countStar, .count: return .int(s.count)
         case .sum:
             if s.count == 0 { return .null }
             if a.type == .double { return .double(s.doubleSum) }
-            // Integer sums are exact in 128 bits even when 64 overflow.
-            if s.overflowed { return .hugeint(Int128(s.doubleSum)) }
-            return a.type == .hugeint ? .hugeint(Int128(s.intSum)) : .int(s.intSum)
+            if a.type == .hugeint { return .hugeint(s.intSum) }
+            guard let v = Int64(exactly: s.intSum) else {
+                throw runtimeError("sum \(s.intSum) overflows BIGINT")
+            }
+            return .int(v)
         case .avg: return s.count == 0 ? .null : .double(s.doubleSum / Double(s.count))
         case .min, .max: return s.best
         case .boolAnd, .boolOr: return s.boolean.map { .bool($0) } ?? .null

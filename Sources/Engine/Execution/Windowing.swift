@@ -102,7 +102,7 @@ enum Windowing {
                 let kind: BoundAggregate.Kind = [.count: .count, .sum: .sum, .min: .min, .max: .max, .avg: .avg][w.kind]!
                 let bound = BoundAggregate(kind: kind, argument: nil, separator: "", distinct: false, type: w.type)
                 for j in frame(i) { try Aggregation.fold(&agg, bound, args[members[j]][0]) }
-                out[row] = Aggregation.finish(agg, bound)
+                out[row] = try Aggregation.finish(agg, bound)
             }
         }
     }

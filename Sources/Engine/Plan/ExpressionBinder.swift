@@ -286,9 +286,10 @@ extension Binder {
         case "count": return BoundAggregate(kind: .count, argument: arg, separator: "", distinct: f.distinct, type: .bigint)
         case "sum":
             guard t.isNumeric || t == .null || t == .boolean else { throw SQLError(.binder, "sum(\(t)) is not defined", at: loc) }
+            // Integer sums are HUGEINT, as in DuckDB: a BIGINT column's sum cannot overflow.
             let result: DataType = t.isInteger || t == .null || t == .boolean ? .hugeint : .double
             let argument = t == .boolean ? BoundExpr.cast(arg, to: .integer, isTry: false) : arg
-            return BoundAggregate(kind: .sum, argument: argument, separator: "", distinct: f.distinct, type: result == .hugeint && t != .hugeint ? .bigint : result)
+            return BoundAggregate(kind: .sum, argument: argument, separator: "", distinct: f.distinct, type: result)
         case "avg":
             guard t.isNumeric || t == .null else { throw SQLError(.binder, "avg(\(t)) is not defined", at: loc) }
             return BoundAggregate(kind: .avg, argument: arg, separator: "", distinct: f.distinct, type: .double)
