@@ -157,6 +157,15 @@ public struct Column: Sendable {
         return Column(type: type, count: indices.count, validity: newValidity, data: gathered)
     }
 
+    /// The column with a constant expanded into a real buffer (other columns as they are),
+    /// for consumers that read buffers directly.
+    public func materialized() -> Column {
+        guard case .constant(let v) = data else { return self }
+        var b = ColumnBuilder(type: type, capacity: count)
+        for _ in 0..<count { b.append(v) }
+        return b.finish()
+    }
+
     /// Rows `range` of this column.
     public func slice(_ range: Range<Int>) -> Column { take(Array(range)) }
 }
@@ -318,7 +327,7 @@ extension Column {
             }
             return out
         }
-        let expanded = parts.map { $0.isConstant ? $0.take(Array(0..<$0.count)) : $0 }
+        let expanded = parts.map { $0.materialized() }
         let data: ColumnData?
         switch type.physical {
         case .bool: data = all { p in if case .bool(let a) = p.data { return a } else { return nil } }.map { .bool($0) }

@@ -76,6 +76,11 @@ struct ColumnTests {
         let c = Column.constant(.string("x"), type: .varchar, count: 1_000_000)
         #expect(c.isConstant && c.count == 1_000_000 && c.value(at: 999_999) == .string("x"))
         #expect(c.withBytes(at: 5) { String(decoding: $0, as: UTF8.self) } == "x")
+        // Materialized, a constant becomes a real buffer with the same values.
+        let m = Column.constant(.int(7), type: .bigint, count: 3).materialized()
+        #expect(!m.isConstant && m.value(at: 2) == .int(7))
+        guard case .int64(let buffer) = m.data else { Issue.record("not an int64 buffer"); return }
+        #expect(buffer == [7, 7, 7])
         let n = Column.constant(.null, type: .integer, count: 3)
         #expect(n.nullCount == 3 && n.isNull(2))
     }

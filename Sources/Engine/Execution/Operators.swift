@@ -162,9 +162,8 @@ final class ProjectOperator: Operator {
     func next() throws -> Batch? {
         guard let b = try input.next() else { return nil }
         let columns = try exprs.map { e -> Column in
-            let c = try Evaluator.evaluate(e, b)
             // Constants become real columns here so that consumers see plain buffers.
-            return c.isConstant ? c.take(Array(0..<b.count)) : c
+            try Evaluator.evaluate(e, b).materialized()
         }
         return Batch(columns: columns, count: b.count)
     }

@@ -106,7 +106,7 @@ public final class Session {
                 for i in schema.indices where !schema[i].nullable && !targets.contains(i) {
                     throw SQLError(.runtime, "NULL in column \(schema[i].name), which is NOT NULL")
                 }
-                batches.append(Batch(columns: cols.map { $0.isConstant ? $0.take(Array(0..<b.count)) : $0 }, count: b.count))
+                batches.append(Batch(columns: cols.map { $0.materialized() }, count: b.count))
                 inserted += b.count
             }
             try table.append(batches)
