@@ -5,7 +5,7 @@ import Testing
 /// Bad input stops with an SSTableError naming the file, the offset and what was wrong:
 /// truncated files, flipped bytes, missing components, impossible lengths. Fixtures are
 /// copied to a temporary folder before anything is changed.
-@Suite("Corrupt input")
+@Suite("Corrupt input", .enabled(if: Fixtures.available, Fixtures.skipReason))
 struct CorruptInputTests {
     /// A writable copy of a fixture folder.
     static func copy(_ name: String) throws -> URL {

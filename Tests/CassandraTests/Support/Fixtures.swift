@@ -20,6 +20,12 @@ enum Fixtures {
 
     static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 
+    /// Whether tests that name fixtures run: always in CI (where a missing ../shared fails
+    /// them), elsewhere only when ../shared is there; otherwise they are skipped with
+    /// `skipReason` shown.
+    static var available: Bool { shared != nil || isCI }
+    static let skipReason: Comment = "needs ../shared/fixtures (set MOVESQL_SHARED); CI always runs it"
+
     /// The SSTable fixture folders (each holds an expected.json), relative to fixtures/sstables.
     static var sstableTables: [String] {
         guard let root = shared?.appendingPathComponent("fixtures/sstables") else {
