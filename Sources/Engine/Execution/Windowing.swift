@@ -78,6 +78,11 @@ enum Windowing {
             return w.orderBy.isEmpty ? 0..<n : 0..<(peerEnd[i] + 1)
         }
         var dense = 0
+        let aggregateKinds: [BoundWindow.Kind: BoundAggregate.Kind] = [.count: .count, .sum: .sum, .min: .min, .max: .max, .avg: .avg]
+        let bound = BoundAggregate(kind: aggregateKinds[w.kind] ?? .count, argument: nil, separator: "", distinct: false, type: w.type)
+        let startsAtPartition = w.frame?.start == nil
+        var running = Aggregation.State()
+        var folded = 0
         for i in 0..<n {
             let row = members[i]
             if i == 0 || peerStart[i] == i { dense += 1 }
@@ -98,11 +103,20 @@ enum Windowing {
             case .countStar:
                 out[row] = .int(Int64(frame(i).count))
             case .count, .sum, .min, .max, .avg:
-                var agg = Aggregation.State()
-                let kind: BoundAggregate.Kind = [.count: .count, .sum: .sum, .min: .min, .max: .max, .avg: .avg][w.kind]!
-                let bound = BoundAggregate(kind: kind, argument: nil, separator: "", distinct: false, type: w.type)
-                for j in frame(i) { try Aggregation.fold(&agg, bound, args[members[j]][0]) }
-                out[row] = try Aggregation.finish(agg, bound)
+                let f = frame(i)
+                if startsAtPartition {
+                    // Frames that all start at the partition's first row only grow: fold the
+                    // new rows into the running state instead of refolding the frame.
+                    while folded < f.upperBound {
+                        try Aggregation.fold(&running, bound, args[members[folded]][0])
+                        folded += 1
+                    }
+                    out[row] = try Aggregation.finish(running, bound)
+                } else {
+                    var agg = Aggregation.State()
+                    for j in f { try Aggregation.fold(&agg, bound, args[members[j]][0]) }
+                    out[row] = try Aggregation.finish(agg, bound)
+                }
             }
         }
     }
