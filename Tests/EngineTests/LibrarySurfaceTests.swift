@@ -8,12 +8,12 @@ struct LibrarySurfaceTests {
     final class Squares: TableProvider, @unchecked Sendable {
         let schema = [Field("n", .bigint), Field("square", .bigint)]
         var estimatedRows: Int? { 10 }
-        func scan(_ request: ScanRequest) throws -> [Batch] {
+        func partitions(_ request: ScanRequest) throws -> [ScanPartition] {
             var n = ColumnBuilder(type: .bigint), sq = ColumnBuilder(type: .bigint)
             for i in 1...10 { n.append(.int(Int64(i))); sq.append(.int(Int64(i * i))) }
             let batch = Batch(columns: [n.finish(), sq.finish()], count: 10)
-            guard let p = request.projection else { return [batch] }
-            return [Batch(columns: p.map { batch.columns[$0] }, count: 10)]
+            guard let p = request.projection else { return [BatchListPartition([batch])] }
+            return [BatchListPartition([Batch(columns: p.map { batch.columns[$0] }, count: 10)])]
         }
     }
 

@@ -20,7 +20,7 @@ struct PushdownTests {
             return f.name == "=" ? .exact : (f.name == ">" ? .inexact : .unsupported)
         }
 
-        func scan(_ request: ScanRequest) throws -> [Batch] {
+        func partitions(_ request: ScanRequest) throws -> [ScanPartition] {
             requests.append(request)
             var b = ColumnBuilder(type: .bigint)
             for i in 1...n {
@@ -35,7 +35,7 @@ struct PushdownTests {
                 if let limit = request.limit, b.count >= limit { break }
             }
             let c = b.finish()
-            return [Batch(columns: [c], count: c.count)]
+            return [BatchListPartition([Batch(columns: [c], count: c.count)])]
         }
     }
 

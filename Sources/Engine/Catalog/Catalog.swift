@@ -23,6 +23,26 @@ public struct ScanRequest: Sendable {
     }
 }
 
+/// Batches one after another, pulled by the consumer: a scan of one partition, an operator.
+public protocol BatchStream: AnyObject {
+    /// The next batch, or nil at the end.
+    func next() throws -> Batch?
+}
+
+/// One independently readable piece of a scan. Partitions of one scan are read in parallel,
+/// each on one thread; the engine keeps their batches in partition order, so a provider whose
+/// partitions follow its natural order (token order, file order) is read in that order.
+public protocol ScanPartition: Sendable {
+    /// Estimated rows in this piece, for EXPLAIN; nil if unknown.
+    var estimatedRows: Int? { get }
+    /// Starts reading; called once, on the thread that will pull the stream.
+    func open() throws -> BatchStream
+}
+
+extension ScanPartition {
+    public var estimatedRows: Int? { nil }
+}
+
 /// A source of batches with a schema: what a catalog resolves a table name to. In-memory
 /// tables here; SSTable backups and Iceberg tables plug in through the same protocol.
 public protocol TableProvider: AnyObject, Sendable {
@@ -31,24 +51,71 @@ public protocol TableProvider: AnyObject, Sendable {
     var estimatedRows: Int? { get }
     /// Whether the provider can take this filter (a conjunct over its columns).
     func supportsFilter(_ filter: BoundExpr) -> FilterPushdown
-    /// The table's rows as batches.
-    func scan(_ request: ScanRequest) throws -> [Batch]
+    /// The scan split into pieces that can be read in parallel (at least one). Batches carry
+    /// the request's projection, in its order (all columns when it is nil).
+    func partitions(_ request: ScanRequest) throws -> [ScanPartition]
 }
 
 extension TableProvider {
     public func supportsFilter(_ filter: BoundExpr) -> FilterPushdown { .unsupported }
 
-    public func scan(projection: [Int]?) throws -> [Batch] { try scan(ScanRequest(projection: projection)) }
+    /// Every batch of a scan, partition after partition (for tests and small tables).
+    public func scanAll(_ request: ScanRequest = ScanRequest()) throws -> [Batch] {
+        var out: [Batch] = []
+        for p in try partitions(request) {
+            let stream = try p.open()
+            while let b = try stream.next() { out.append(b) }
+        }
+        return out
+    }
+}
+
+/// A partition over batches already in memory.
+public struct BatchListPartition: ScanPartition {
+    public let batches: [Batch]
+    public init(_ batches: [Batch]) { self.batches = batches }
+    public var estimatedRows: Int? { batches.reduce(0) { $0 + $1.count } }
+    public func open() throws -> BatchStream { BatchListStream(batches) }
+}
+
+/// A stream over batches already in memory.
+public final class BatchListStream: BatchStream {
+    private var batches: [Batch]
+    private var index = 0
+    public init(_ batches: [Batch]) { self.batches = batches }
+    public func next() throws -> Batch? {
+        guard index < batches.count else { return nil }
+        defer { batches[index] = Batch(columns: [], count: 0); index += 1 }
+        return batches[index]
+    }
+}
+
+/// A write into a sink: batches are staged as they come and become visible together at
+/// `commit()`; a write that is never committed leaves the table as it was.
+public protocol TableWrite: AnyObject {
+    func append(_ batch: Batch) throws
+    /// Makes every appended batch visible at once.
+    func commit() throws
 }
 
 /// A table that also accepts rows (the sink side: INSERT, CREATE TABLE AS).
 public protocol TableSink: TableProvider {
-    /// Appends all batches or none.
-    func append(_ batches: [Batch]) throws
+    func beginWrite() throws -> TableWrite
 }
 
-/// A table held in memory.
+extension TableSink {
+    /// Appends all batches or none.
+    public func append(_ batches: [Batch]) throws {
+        let w = try beginWrite()
+        for b in batches { try w.append(b) }
+        try w.commit()
+    }
+}
+
+/// A table held in memory; scans split it into partitions of `partitionRows` rows, a number
+/// that does not depend on the machine so that results (and float rounding) do not either.
 public final class MemoryTable: TableSink, @unchecked Sendable {
+    public static let partitionBatches = 32
     // Guarded by `lock`.
     public let schema: [Field]
     private var batches: [Batch] = []
@@ -58,22 +125,42 @@ public final class MemoryTable: TableSink, @unchecked Sendable {
 
     public var estimatedRows: Int? { lock.withLock { batches.reduce(0) { $0 + $1.count } } }
 
-    public func scan(_ request: ScanRequest) throws -> [Batch] {
+    public func partitions(_ request: ScanRequest) throws -> [ScanPartition] {
         var all = lock.withLock { batches }
         if let limit = request.limit {
             // Enough whole batches to cover the limit.
             var rows = 0
             all = Array(all.prefix { b in defer { rows += b.count }; return rows < limit })
         }
-        guard let projection = request.projection else { return all }
-        return all.map { b in Batch(columns: projection.map { b.columns[$0] }, count: b.count) }
+        if let projection = request.projection {
+            all = all.map { b in Batch(columns: projection.map { b.columns[$0] }, count: b.count) }
+        }
+        if all.isEmpty { return [BatchListPartition([])] }
+        return stride(from: 0, to: all.count, by: Self.partitionBatches).map {
+            BatchListPartition(Array(all[$0..<min(all.count, $0 + Self.partitionBatches)]))
+        }
     }
 
-    public func append(_ new: [Batch]) throws {
-        for b in new where b.columns.count != schema.count {
-            throw SQLError(.binder, "inserting \(b.columns.count) columns into a table of \(schema.count)")
+    public func beginWrite() throws -> TableWrite { Write(self) }
+
+    final class Write: TableWrite {
+        let table: MemoryTable
+        var staged: [Batch] = []
+        var committed = false
+        init(_ table: MemoryTable) { self.table = table }
+        func append(_ b: Batch) throws {
+            guard b.columns.count == table.schema.count else {
+                throw SQLError(.binder, "inserting \(b.columns.count) columns into a table of \(table.schema.count)")
+            }
+            if b.count > 0 { staged.append(b) }
         }
-        lock.withLock { batches.append(contentsOf: new.filter { $0.count > 0 }) }
+        func commit() throws {
+            guard !committed else { throw SQLError(.runtime, "a write was committed twice") }
+            committed = true
+            // Rebatched so that scans see full batches however small the appends were.
+            let full = Executor.rebatch(staged)
+            table.lock.withLock { table.batches.append(contentsOf: full) }
+        }
     }
 }
 

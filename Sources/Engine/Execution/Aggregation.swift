@@ -17,21 +17,62 @@ enum Aggregation {
         var seen: Set<Value> = []
     }
 
-    static func run(_ input: Operator, groups: [BoundExpr], aggregates: [BoundAggregate], schema: [Field]) throws -> [Batch] {
-        // Group ids per row: typed for one integer-like key, by values otherwise.
-        var intGroups: [Int64: Int] = [:]
+    /// Groups and their states for one input (a partition, or the whole input); partial
+    /// tables of partitions merge into one.
+    struct GroupTable {
+        let groups: [BoundExpr]
+        let aggregates: [BoundAggregate]
+        let singleIntKey: Bool
+        /// One integer-like key: group ids by the key's 64 bits, keys kept unboxed.
+        var intGroups = IntHashMap()
+        var intKeys: [Int64] = []
         var nullGroup: Int?
+        /// Any other keys: by canonical values.
         var valueGroups: [[Value]: Int] = [:]
         var keys: [[Value]] = []
-        var states: [[State]] = aggregates.map { _ in [] }
-        func newGroup(_ key: [Value]) -> Int {
-            keys.append(key)
-            for a in states.indices { states[a].append(State()) }
-            return keys.count - 1
+        var groupCount = 0
+        var states: [[State]]
+
+        init(groups: [BoundExpr], aggregates: [BoundAggregate]) {
+            self.groups = groups
+            self.aggregates = aggregates
+            singleIntKey = groups.count == 1 && isIntLike(groups[0].type)
+            states = aggregates.map { _ in [] }
+            if groups.isEmpty { _ = newGroup() }
         }
-        if groups.isEmpty { _ = newGroup([]) }
-        let singleIntKey = groups.count == 1 && isIntLike(groups[0].type)
-        while let b = try input.next() {
+
+        mutating func newGroup() -> Int {
+            for a in states.indices { states[a].append(State()) }
+            groupCount += 1
+            return groupCount - 1
+        }
+
+        @inline(__always) mutating func intGroup(_ v: Int64) -> Int {
+            if let g = intGroups.find(v) { return g }
+            let g = newGroup()
+            intKeys.append(v)
+            _ = intGroups.findOrInsert(v) { g }
+            return g
+        }
+
+        mutating func nullIntGroup() -> Int {
+            if let g = nullGroup { return g }
+            let g = newGroup()
+            intKeys.append(0)
+            nullGroup = g
+            return g
+        }
+
+        mutating func valueGroup(_ key: [Value]) -> Int {
+            let hash = key.map(ValueOrder.hashKey)
+            if let g = valueGroups[hash] { return g }
+            let g = newGroup()
+            keys.append(key)
+            valueGroups[hash] = g
+            return g
+        }
+
+        mutating func consume(_ b: Batch) throws {
             let count = b.count
             let keyColumns = try groups.map { try Evaluator.evaluate($0, b) }
             var ids = [Int](repeating: 0, count: count)
@@ -40,40 +81,115 @@ enum Aggregation {
             } else if singleIntKey {
                 let c = keyColumns[0]
                 let v = c.int64Values()
-                for i in 0..<count {
-                    if c.isNull(i) {
-                        if nullGroup == nil { nullGroup = newGroup([.null]) }
-                        ids[i] = nullGroup!
-                    } else if let g = intGroups[v[i]] {
-                        ids[i] = g
-                    } else {
-                        let g = newGroup([c.value(at: i)])
-                        intGroups[v[i]] = g
-                        ids[i] = g
-                    }
-                }
+                for i in 0..<count { ids[i] = c.isNull(i) ? nullIntGroup() : intGroup(v[i]) }
             } else {
-                for i in 0..<count {
-                    let key = keyColumns.map { $0.value(at: i) }
-                    let hash = key.map(ValueOrder.hashKey)
-                    if let g = valueGroups[hash] { ids[i] = g } else {
-                        let g = newGroup(key)
-                        valueGroups[hash] = g
-                        ids[i] = g
-                    }
-                }
+                for i in 0..<count { ids[i] = valueGroup(keyColumns.map { $0.value(at: i) }) }
             }
             for (a, agg) in aggregates.enumerated() {
                 let arg = try agg.argument.map { try Evaluator.evaluate($0, b) }
                 try foldBatch(&states[a], agg, arg, ids, count)
             }
         }
-        var rows: [[Value]] = []
-        rows.reserveCapacity(keys.count)
-        for g in keys.indices {
-            rows.append(keys[g] + (try aggregates.indices.map { try finish(states[$0][g], aggregates[$0]) }))
+
+        /// Folds another table's groups in, as if its input had followed this one's.
+        mutating func merge(_ other: GroupTable) {
+            for g in 0..<other.groupCount {
+                let mine: Int
+                if groups.isEmpty { mine = 0 }
+                else if singleIntKey { mine = g == other.nullGroup ? nullIntGroup() : intGroup(other.intKeys[g]) }
+                else { mine = valueGroup(other.keys[g]) }
+                for a in aggregates.indices { Aggregation.merge(&states[a][mine], other.states[a][g], aggregates[a]) }
+            }
         }
-        return Executor.batches(rows, schema)
+
+        /// Group columns then aggregate columns, built column by column.
+        func finish(schema: [Field]) throws -> [Batch] {
+            var out: [Batch] = []
+            var start = 0
+            repeat {
+                let end = min(groupCount, start + Batch.capacity)
+                var columns: [Column] = []
+                if singleIntKey {
+                    var b = ColumnBuilder(type: schema[0].type, capacity: end - start)
+                    for g in start..<end { b.append(g == nullGroup ? .null : Aggregation.intValue(intKeys[g], schema[0].type)) }
+                    columns.append(b.finish())
+                } else {
+                    for k in groups.indices {
+                        var b = ColumnBuilder(type: schema[k].type, capacity: end - start)
+                        for g in start..<end { b.append(keys[g][k]) }
+                        columns.append(b.finish())
+                    }
+                }
+                for a in aggregates.indices {
+                    var b = ColumnBuilder(type: schema[groups.count + a].type, capacity: end - start)
+                    for g in start..<end { b.append(try Aggregation.finish(states[a][g], aggregates[a])) }
+                    columns.append(b.finish())
+                }
+                out.append(Batch(columns: columns, count: end - start))
+                start = end
+            } while start < groupCount
+            return out
+        }
+    }
+
+    /// The value of a typed integer key.
+    static func intValue(_ v: Int64, _ type: DataType) -> Value {
+        switch type {
+        case .date: return .date(Int32(truncatingIfNeeded: v))
+        case .time: return .time(v)
+        case .timestamp: return .timestamp(v)
+        default: return .int(v)
+        }
+    }
+
+    static func run(_ input: Operator, groups: [BoundExpr], aggregates: [BoundAggregate], schema: [Field]) throws -> [Batch] {
+        var table = GroupTable(groups: groups, aggregates: aggregates)
+        while let b = try input.next() { try table.consume(b) }
+        return try table.finish(schema: schema)
+    }
+
+    /// Whether partial tables of partitions can be merged: DISTINCT aggregates need every
+    /// value seen in one place.
+    static func mergeable(_ aggregates: [BoundAggregate]) -> Bool { !aggregates.contains { $0.distinct } }
+
+    /// Aggregates a pipeline on several threads, each folding a contiguous run of partitions
+    /// into one partial table; the partials merge in partition order, so groups come out in
+    /// the order one thread finds them. (One partial per thread, not per partition: with many
+    /// groups, merging per partition cost as much as the aggregation itself.)
+    static func runParallel(_ pipeline: Pipeline, threads: Int, groups: [BoundExpr], aggregates: [BoundAggregate], schema: [Field]) throws -> [Batch] {
+        let n = pipeline.partitions.count
+        let chunks = max(1, min(threads, n))
+        var total = GroupTable(groups: groups, aggregates: aggregates)
+        var first = true
+        try forEachPartition(chunks, threads: chunks, { c in
+            var table = GroupTable(groups: groups, aggregates: aggregates)
+            for p in (c * n / chunks)..<((c + 1) * n / chunks) {
+                let stream = try pipeline.open(p)
+                while let b = try stream.next() { try table.consume(b) }
+            }
+            return UncheckedBox(table)
+        }, consume: { partial in
+            if first { total = partial.value; first = false } else { total.merge(partial.value) }
+        })
+        return try total.finish(schema: schema)
+    }
+
+    static func merge(_ s: inout State, _ o: State, _ a: BoundAggregate) {
+        s.count += o.count
+        s.intSum &+= o.intSum
+        s.doubleSum += o.doubleSum
+        switch a.kind {
+        case .min, .max:
+            if o.best.isNull { break }
+            if s.best.isNull { s.best = o.best; break }
+            let c = ValueOrder.compare(o.best, s.best)
+            if (a.kind == .min && c < 0) || (a.kind == .max && c > 0) { s.best = o.best }
+        case .boolAnd: if let b = o.boolean { s.boolean = (s.boolean ?? true) && b }
+        case .boolOr: if let b = o.boolean { s.boolean = (s.boolean ?? false) || b }
+        case .stringAgg: s.strings += o.strings
+        case .arrayAgg: s.items += o.items
+        default: break
+        }
     }
 
     static func isIntLike(_ t: DataType) -> Bool {
@@ -166,116 +282,5 @@ enum Aggregation {
         case .stringAgg: return s.strings.isEmpty ? .null : .string(s.strings.joined(separator: a.separator))
         case .arrayAgg: return s.count == 0 ? .null : .list(s.items)
         }
-    }
-}
-
-/// Joins: a hash join on the equality keys (the right side is built into a table, typed for
-/// one integer-like key), else a nested loop; a residual condition filters the matches; outer
-/// joins pad with NULLs. Output columns are gathered from both sides, not built per value.
-enum Joining {
-    static func run(_ kind: SQL.JoinKind, _ left: Operator, _ right: Operator, leftKeys: [BoundExpr], rightKeys: [BoundExpr],
-                    residual: BoundExpr?, leftSchema: [Field], rightSchema: [Field], schema: [Field]) throws -> [Batch] {
-        var rightBatches: [Batch] = []
-        while let b = try right.next() { if b.count > 0 { rightBatches.append(b) } }
-        let rightCount = rightBatches.reduce(0) { $0 + $1.count }
-        let rightColumns = rightSchema.indices.map { i in Column.concat(rightBatches.map { $0.columns[i] }, type: rightSchema[i].type) }
-        let rightKeyColumns = try rightKeys.map { k in Column.concat(try rightBatches.map { try Evaluator.evaluate(k, $0) }, type: k.type) }
-        let typed = rightKeys.count == 1 && Aggregation.isIntLike(rightKeys[0].type) && Aggregation.isIntLike(leftKeys[0].type)
-        // Build: chains of right rows per key (head + next), no array per key.
-        var head: [Int64: Int] = [:]
-        var valueHead: [[Value]: Int] = [:]
-        var next = [Int](repeating: -1, count: rightCount)
-        if typed {
-            let v = rightKeyColumns[0].int64Values()
-            for i in stride(from: rightCount - 1, through: 0, by: -1) where !rightKeyColumns[0].isNull(i) {
-                next[i] = head[v[i]] ?? -1
-                head[v[i]] = i
-            }
-        } else if !rightKeys.isEmpty {
-            for i in stride(from: rightCount - 1, through: 0, by: -1) {
-                let k = rightKeyColumns.map { $0.value(at: i) }
-                if k.contains(where: \.isNull) { continue }
-                let h = k.map(ValueOrder.hashKey)
-                next[i] = valueHead[h] ?? -1
-                valueHead[h] = i
-            }
-        }
-        var matchedRight = [Bool](repeating: false, count: rightCount)
-        var out: [Batch] = []
-        func emit(_ l: Batch?, _ li: [Int], _ ri: [Int]) {
-            guard !li.isEmpty else { return }
-            let lc = l.map { b in b.columns.map { gather($0, li) } } ?? leftSchema.map { Column.constant(.null, type: $0.type, count: li.count) }
-            let rc = rightColumns.map { gather($0, ri) }
-            out.append(Batch(columns: lc + (rightCount == 0 ? rightSchema.map { Column.constant(.null, type: $0.type, count: li.count) } : rc), count: li.count))
-        }
-        while let b = try left.next() {
-            let keyColumns = try leftKeys.map { try Evaluator.evaluate($0, b) }
-            var li: [Int] = [], ri: [Int] = []
-            if leftKeys.isEmpty {
-                for i in 0..<b.count { for j in 0..<rightCount { li.append(i); ri.append(j) } }
-            } else if typed {
-                let v = keyColumns[0].int64Values()
-                for i in 0..<b.count where !keyColumns[0].isNull(i) {
-                    var j = head[v[i]] ?? -1
-                    while j >= 0 { li.append(i); ri.append(j); j = next[j] }
-                }
-            } else {
-                for i in 0..<b.count {
-                    let k = keyColumns.map { $0.value(at: i) }
-                    if k.contains(where: \.isNull) { continue }
-                    var j = valueHead[k.map(ValueOrder.hashKey)] ?? -1
-                    while j >= 0 { li.append(i); ri.append(j); j = next[j] }
-                }
-            }
-            if let residual, !li.isEmpty {
-                let pairs = Batch(columns: b.columns.map { $0.take(li) } + rightColumns.map { $0.take(ri) }, count: li.count)
-                let m = try Evaluator.evaluate(residual, pairs)
-                let v = m.boolValues()
-                var kl: [Int] = [], kr: [Int] = []
-                for p in 0..<li.count where v[p] && !m.isNull(p) { kl.append(li[p]); kr.append(ri[p]) }
-                li = kl
-                ri = kr
-            }
-            for j in ri { matchedRight[j] = true }
-            if kind == .left || kind == .full {
-                var matchedLeft = [Bool](repeating: false, count: b.count)
-                for i in li { matchedLeft[i] = true }
-                for i in 0..<b.count where !matchedLeft[i] { li.append(i); ri.append(-1) }
-            }
-            if kind == .left || kind == .full {
-                // Unmatched rows go back among the others: rows in input order.
-                let order = li.indices.sorted { li[$0] != li[$1] ? li[$0] < li[$1] : $0 < $1 }
-                emit(b, order.map { li[$0] }, order.map { ri[$0] })
-            } else {
-                emit(b, li, ri)
-            }
-        }
-        if kind == .right || kind == .full {
-            let unmatched = (0..<rightCount).filter { !matchedRight[$0] }
-            emit(nil, unmatched, unmatched)
-        }
-        // Large outputs go out in batches of the usual size.
-        return out.flatMap { b -> [Batch] in
-            guard b.count > Batch.capacity else { return [b] }
-            return stride(from: 0, to: b.count, by: Batch.capacity).map { s in
-                let e = min(b.count, s + Batch.capacity)
-                return Batch(columns: b.columns.map { $0.slice(s..<e) }, count: e - s)
-            }
-        }
-    }
-
-    /// Rows `indices` of a column, -1 giving NULL (the padded side of an outer join).
-    static func gather(_ c: Column, _ indices: [Int]) -> Column {
-        guard indices.contains(where: { $0 < 0 }) else { return c.take(indices) }
-        guard c.count > 0 else { return Column.constant(.null, type: c.type, count: indices.count) }
-        if c.isConstant {
-            var b = ColumnBuilder(type: c.type, capacity: indices.count)
-            for i in indices { if i < 0 { b.appendNull() } else { b.append(c.value(at: i)) } }
-            return b.finish()
-        }
-        let t = c.take(indices.map { max($0, 0) })
-        var validity = t.validityBitmap()
-        for (k, i) in indices.enumerated() where i < 0 { validity[k] = false }
-        return Column(type: t.type, count: t.count, validity: validity, data: t.data)
     }
 }

@@ -82,4 +82,29 @@ enum Sorting {
         if schema.isEmpty { return [Batch(columns: [], count: produced)] }
         return out
     }
+
+    /// Largest LIMIT for which the top-N streams: above it, re-sorting the kept rows with every
+    /// batch costs more than gathering the input once.
+    static let streamingLimit = 8192
+
+    /// ORDER BY … LIMIT `limit` as the input streams: each batch is merged with the best rows
+    /// so far and cut back to `limit`, so memory is the limit plus one batch. Rows kept from
+    /// earlier batches come first among equals: the order is stable, as a full sort's.
+    static func topN(_ input: Operator, keys: [SortKey], schema: [Field], limit: Int) throws -> Batch? {
+        var kept: Batch?
+        while let b = try input.next() {
+            guard b.count > 0 else { continue }
+            kept = try merge(kept, b, keys: keys, schema: schema, limit: limit)
+        }
+        return kept
+    }
+
+    /// The first `limit` rows of `a` then `b` in key order.
+    static func merge(_ a: Batch?, _ b: Batch, keys: [SortKey], schema: [Field], limit: Int) throws -> Batch {
+        let parts = a.map { [$0, b] } ?? [b]
+        let sorted = try run(BatchListStream(parts), keys: keys, schema: schema, limit: limit)
+        if sorted.count == 1 { return sorted[0] }
+        let count = sorted.reduce(0) { $0 + $1.count }
+        return Batch(columns: schema.indices.map { i in Column.concat(sorted.map { $0.columns[i] }, type: schema[i].type) }, count: count)
+    }
 }

@@ -41,6 +41,15 @@ enum ValueOrder {
         }
     }
 
+    /// The 64-bit integer of an integer-like value (what typed int group keys hold).
+    static func int64(_ v: Value) -> Int64? {
+        switch v {
+        case .int(let i), .time(let i), .timestamp(let i): return i
+        case .date(let d): return Int64(d)
+        default: return nil
+        }
+    }
+
     static func number(_ v: Value) -> Double? {
         switch v {
         case .int(let i): return Double(i)

@@ -61,3 +61,28 @@ extension BoundExpr {
         }
     }
 }
+
+extension BoundExpr {
+    /// The expression as SQL-like text, columns named from `names` (EXPLAIN).
+    public func text(_ names: [String]) -> String {
+        func t(_ e: BoundExpr) -> String { e.text(names) }
+        switch self {
+        case .column(let i, _): return i < names.count ? names[i] : "#\(i)"
+        case .constant(let v, _):
+            if case .string(let s) = v { return "'" + s.replacing("'", with: "''") + "'" }
+            return ValueText.render(v)
+        case .call(let f, let args):
+            let infix = ["+", "-", "*", "/", "%", "=", "<>", "<", "<=", ">", ">=", "||", "~~", "!~~", "~~*"]
+            if args.count == 2, infix.contains(f.name) { return "(\(t(args[0])) \(f.name) \(t(args[1])))" }
+            return f.name + "(" + args.map(t).joined(separator: ", ") + ")"
+        case .cast(let e, let type, let isTry): return (isTry ? "TRY_CAST(" : "CAST(") + t(e) + " AS \(type))"
+        case .and(let args): return "(" + args.map(t).joined(separator: " AND ") + ")"
+        case .or(let args): return "(" + args.map(t).joined(separator: " OR ") + ")"
+        case .not(let e): return "NOT " + t(e)
+        case .isNull(let e, let n): return t(e) + (n ? " IS NOT NULL" : " IS NULL")
+        case .caseWhen(let b, let o, _):
+            return "CASE" + b.map { " WHEN \(t($0.when)) THEN \(t($0.then))" }.joined() + (o.map { " ELSE \(t($0))" } ?? "") + " END"
+        case .inList(let e, let items, let n): return t(e) + (n ? " NOT IN (" : " IN (") + items.map(t).joined(separator: ", ") + ")"
+        }
+    }
+}

@@ -345,22 +345,19 @@ final class Binder {
             try table.append([Batch(columns: [column], count: column.count)])
             return .scan(name: name, table: table, request: ScanRequest(), schema: table.schema)
         case "generate_series", "range":
-            let values = try args.map { try constantInt($0, name) }
+            let values = try args.map { a -> Int in
+                let bound = try bindExpr(a, Scope())
+                guard case .int(let i) = try Evaluator.evaluate(bound, Batch(columns: [], count: 1)).value(at: 0) else {
+                    throw SQLError(.binder, "\(name) takes integers", at: a.location)
+                }
+                return Int(i)
+            }
             guard (1...3).contains(values.count) else { throw SQLError(.binder, "\(name)(start, stop[, step])", at: location) }
             var start = 0, stop = values[0], step = 1
             if values.count >= 2 { start = values[0]; stop = values[1] }
             if values.count == 3 { step = values[2] }
             guard step != 0 else { throw SQLError(.binder, "\(name) step cannot be 0", at: location) }
-            let inclusive = name == "generate_series"
-            var b = ColumnBuilder(type: .bigint)
-            var v = start
-            while step > 0 ? (inclusive ? v <= stop : v < stop) : (inclusive ? v >= stop : v > stop) {
-                b.append(.int(Int64(v)))
-                v += step
-            }
-            let column = b.finish()
-            let table = MemoryTable(schema: [Field(name, .bigint)])
-            try table.append([Batch(columns: [column], count: column.count)])
+            let table = SeriesTable(name: name, start: Int64(start), stop: Int64(stop), step: Int64(step), inclusive: name == "generate_series")
             return .scan(name: name, table: table, request: ScanRequest(), schema: table.schema)
         default:
             throw SQLError(.binder, "no table function named \(name)", at: location)

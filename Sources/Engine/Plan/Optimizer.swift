@@ -3,30 +3,38 @@ import SQL
 
 /// Rewrites plans before execution: filters over inner joins are split into conjuncts that
 /// go down to the one input they read, become hash-join keys where they equate two sides,
-/// and the inputs are joined smallest and best-connected first (a greedy join order by
-/// estimated size). Everything else keeps its shape.
+/// and the inputs are joined left-deep: the largest probed, the others built best-connected
+/// and smallest first (a greedy join order by estimated size). Then every node keeps only the
+/// columns read above it, down to the scans (`ColumnPruning`).
 enum Optimizer {
+    /// The plan rewritten: filters pushed down, joins ordered, then columns pruned.
     static func optimize(_ plan: Plan) -> Plan {
+        let rewritten = rewrite(plan)
+        let (pruned, _) = ColumnPruning.prune(rewritten, Set(rewritten.schema.indices))
+        return pruned
+    }
+
+    static func rewrite(_ plan: Plan) -> Plan {
         switch plan {
         case .filter(let input, let predicate):
             if case .join(.inner, _, _, _, _, _, _) = input {
                 return reorderJoins(input, extra: flatten(predicate))
             }
-            return pushIntoScan(.filter(optimize(input), predicate))
+            return pushIntoScan(.filter(rewrite(input), predicate))
         case .join(.inner, _, _, _, _, _, _):
             return reorderJoins(plan, extra: [])
         case .join(let k, let l, let r, let lk, let rk, let res, let s):
-            return .join(k, optimize(l), optimize(r), leftKeys: lk, rightKeys: rk, residual: res, schema: s)
-        case .project(let p, let e, let s): return .project(optimize(p), e, schema: s)
-        case .aggregate(let p, let g, let a, let s): return .aggregate(optimize(p), groups: g, aggregates: a, schema: s)
-        case .sort(let p, let k): return .sort(optimize(p), k)
+            return .join(k, rewrite(l), rewrite(r), leftKeys: lk, rightKeys: rk, residual: res, schema: s)
+        case .project(let p, let e, let s): return .project(rewrite(p), e, schema: s)
+        case .aggregate(let p, let g, let a, let s): return .aggregate(rewrite(p), groups: g, aggregates: a, schema: s)
+        case .sort(let p, let k): return .sort(rewrite(p), k)
         case .limit(let p, let l?, let o):
-            return .limit(limitHint(optimize(p), l + o), limit: l, offset: o)
-        case .limit(let p, let l, let o): return .limit(optimize(p), limit: l, offset: o)
-        case .distinct(let p): return .distinct(optimize(p))
-        case .setOperation(let op, let all, let l, let r, let s): return .setOperation(op, all: all, optimize(l), optimize(r), schema: s)
-        case .window(let p, let w, let s): return .window(optimize(p), w, schema: s)
-        case .unnest(let p, let c, let s): return .unnest(optimize(p), column: c, schema: s)
+            return .limit(limitHint(rewrite(p), l + o), limit: l, offset: o)
+        case .limit(let p, let l, let o): return .limit(rewrite(p), limit: l, offset: o)
+        case .distinct(let p): return .distinct(rewrite(p))
+        case .setOperation(let op, let all, let l, let r, let s): return .setOperation(op, all: all, rewrite(l), rewrite(r), schema: s)
+        case .window(let p, let w, let s): return .window(rewrite(p), w, schema: s)
+        case .unnest(let p, let c, let s): return .unnest(rewrite(p), column: c, schema: s)
         case .scan, .values: return plan
         }
     }
@@ -85,7 +93,7 @@ enum Optimizer {
             if let residual { conjuncts += flatten(mapColumns(residual) { $0 + offset }) }
             return
         }
-        leaves.append(optimize(plan))
+        leaves.append(rewrite(plan))
     }
 
     static let equalityFunction = FunctionRegistry(builtins: true)
@@ -125,9 +133,9 @@ enum Optimizer {
             let rows = Double(estimatedRows(l) ?? 1000)
             estimates.append(rows / pow10(filtered))
         }
-        // Greedy order: start with the smallest input; then the input most connected to what
-        // is joined (equalities first), smallest on ties.
-        var joined: [Int] = [estimates.indices.min { estimates[$0] < estimates[$1] }!]
+        // Greedy left-deep order: the largest input is probed, never built; then the input
+        // most connected to what is joined (equalities first), smallest on ties, is built.
+        var joined: [Int] = [estimates.indices.max { estimates[$0] < estimates[$1] }!]
         var position = [Int: Int]()
         for c in 0..<leaves[joined[0]].schema.count { position[offsets[joined[0]] + c] = c }
         var current = leaves[joined[0]]

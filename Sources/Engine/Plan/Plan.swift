@@ -74,27 +74,66 @@ public indirect enum Plan: Sendable {
         }
     }
 
-    /// The plan as an indented tree (EXPLAIN).
+    /// Estimated output rows: the provider's count for scans, a fifth per filter conjunct
+    /// (the usual guess without statistics), the larger input for equi-joins.
+    public var estimatedRows: Int {
+        switch self {
+        case .scan(_, let t, let request, _):
+            let rows = t.estimatedRows ?? 1000
+            let filtered = request.filters.isEmpty ? rows : max(1, rows / Int(pow10(min(request.filters.count, 6))))
+            return request.limit.map { min($0, filtered) } ?? filtered
+        case .values(let rows, _): return rows.count
+        case .filter(let p, let e):
+            let conjuncts: Int
+            if case .and(let parts) = e { conjuncts = parts.count } else { conjuncts = 1 }
+            var rows = p.estimatedRows
+            for _ in 0..<conjuncts { rows = max(rows / 5, rows > 0 ? 1 : 0) }
+            return rows
+        case .project(let p, _, _), .sort(let p, _), .window(let p, _, _): return p.estimatedRows
+        case .aggregate(let p, let g, _, _): return g.isEmpty ? 1 : max(1, p.estimatedRows / 2)
+        case .limit(let p, let l, let o): return l.map { min($0, max(0, p.estimatedRows - o)) } ?? max(0, p.estimatedRows - o)
+        case .distinct(let p): return p.estimatedRows
+        case .join(let k, let l, let r, let lk, _, _, _):
+            if lk.isEmpty { return l.estimatedRows * max(r.estimatedRows, 1) }
+            return k == .inner ? max(l.estimatedRows, r.estimatedRows) : l.estimatedRows + r.estimatedRows
+        case .setOperation(let op, _, let l, let r, _): return op == .union ? l.estimatedRows + r.estimatedRows : l.estimatedRows
+        case .unnest(let p, _, _): return p.estimatedRows * 4
+        }
+    }
+
+    /// The plan as an indented tree (EXPLAIN): each operator with its expressions (columns
+    /// named as its input names them) and estimated rows; scans with their columns, the
+    /// filters and limit their provider took, and how many partitions they read in parallel.
     public func explain(indent: Int = 0) -> String {
         let pad = String(repeating: "  ", count: indent)
         func child(_ p: Plan) -> String { p.explain(indent: indent + 1) }
         let columns = schema.map(\.name).joined(separator: ", ")
+        let rows = " rows≈\(estimatedRows)"
+        func texts(_ es: [BoundExpr], _ input: Plan) -> String { es.map { $0.text(input.schema.map(\.name)) }.joined(separator: ", ") }
         switch self {
         case .scan(let name, let table, let request, _):
-            return pad + "Scan \(name) [\(columns)]" + (table.estimatedRows.map { " rows≈\($0)" } ?? "")
-                + (request.filters.isEmpty ? "" : " filters=\(request.filters.count)") + (request.limit.map { " limit=\($0)" } ?? "") + "\n"
-        case .values(let rows, _): return pad + "Values rows=\(rows.count) [\(columns)]\n"
-        case .filter(let p, _): return pad + "Filter\n" + child(p)
-        case .project(let p, _, _): return pad + "Project [\(columns)]\n" + child(p)
-        case .aggregate(let p, let g, let a, _): return pad + "Aggregate groups=\(g.count) aggregates=\(a.map(\.kind.rawValue).joined(separator: ","))\n" + child(p)
-        case .sort(let p, let keys): return pad + "Sort keys=\(keys.count)\n" + child(p)
-        case .limit(let p, let l, let o): return pad + "Limit \(l.map(String.init) ?? "all") offset \(o)\n" + child(p)
-        case .distinct(let p): return pad + "Distinct\n" + child(p)
-        case .join(let k, let l, let r, let lk, _, let res, _):
-            return pad + "\(lk.isEmpty ? "NestedLoopJoin" : "HashJoin") \(k.rawValue)\(lk.isEmpty ? "" : " keys=\(lk.count)")\(res == nil ? "" : " +condition")\n" + child(l) + child(r)
-        case .setOperation(let op, let all, let l, let r, _): return pad + "\(op.rawValue)\(all ? " ALL" : "")\n" + child(l) + child(r)
-        case .window(let p, let w, _): return pad + "Window \(w.map(\.kind.rawValue).joined(separator: ","))\n" + child(p)
-        case .unnest(let p, _, _): return pad + "Unnest\n" + child(p)
+            let partitions = (try? table.partitions(request).count).map { " partitions=\($0)" } ?? ""
+            let filters = request.filters.isEmpty ? "" : " filters=[\(request.filters.map { $0.text(table.schema.map(\.name)) }.joined(separator: ", "))]"
+            return pad + "Scan \(name) [\(columns)]" + filters + (request.limit.map { " limit=\($0)" } ?? "") + partitions + rows + "\n"
+        case .values(let values, _): return pad + "Values \(values.count) rows [\(columns)]\n"
+        case .filter(let p, let e): return pad + "Filter \(e.text(p.schema.map(\.name)))" + rows + "\n" + child(p)
+        case .project(let p, let e, _): return pad + "Project [\(texts(e, p))]" + rows + "\n" + child(p)
+        case .aggregate(let p, let g, let a, _):
+            let aggs = a.map { a in a.kind.rawValue + "(" + (a.distinct ? "DISTINCT " : "") + (a.argument.map { $0.text(p.schema.map(\.name)) } ?? "*") + ")" }
+            return pad + "Aggregate" + (g.isEmpty ? "" : " by [\(texts(g, p))]") + " [\(aggs.joined(separator: ", "))]" + rows + "\n" + child(p)
+        case .sort(let p, let keys):
+            let k = keys.map { $0.expr.text(p.schema.map(\.name)) + ($0.ascending ? "" : " DESC") }
+            return pad + "Sort [\(k.joined(separator: ", "))]" + rows + "\n" + child(p)
+        case .limit(let p, let l, let o): return pad + "Limit \(l.map(String.init) ?? "all") offset \(o)" + rows + "\n" + child(p)
+        case .distinct(let p): return pad + "Distinct" + rows + "\n" + child(p)
+        case .join(let k, let l, let r, let lk, let rk, let res, _):
+            let keys = zip(lk, rk).map { $0.text(l.schema.map(\.name)) + " = " + $1.text(r.schema.map(\.name)) }
+            let condition = res.map { " where " + $0.text(l.schema.map(\.name) + r.schema.map(\.name)) } ?? ""
+            return pad + "\(lk.isEmpty ? "NestedLoopJoin" : "HashJoin") \(k.rawValue)" + (keys.isEmpty ? "" : " [\(keys.joined(separator: ", "))]")
+                + condition + rows + "\n" + child(l) + child(r)
+        case .setOperation(let op, let all, let l, let r, _): return pad + "\(op.rawValue)\(all ? " ALL" : "")" + rows + "\n" + child(l) + child(r)
+        case .window(let p, let w, _): return pad + "Window [\(w.map(\.kind.rawValue).joined(separator: ", "))]" + rows + "\n" + child(p)
+        case .unnest(let p, _, _): return pad + "Unnest" + rows + "\n" + child(p)
         }
     }
 }

@@ -28,13 +28,19 @@ public final class Session {
         try Parser.parse(sql).map(run)
     }
 
+    /// How statements run: `SET threads = N` (default: every core).
+    public var context: ExecutionContext {
+        if let t = settings["threads"].flatMap({ Int($0) }), t > 0 { return ExecutionContext(threads: t) }
+        return ExecutionContext()
+    }
+
     func binder() -> Binder { Binder(catalog: catalog, registry: registry, views: views, macros: macros) }
 
     public func run(_ statement: Statement) throws -> StatementResult {
         switch statement {
         case .query(let q):
             let plan = Optimizer.optimize(try binder().bindQuery(q))
-            return .rows(schema: plan.schema, batches: try Executor.collect(plan))
+            return .rows(schema: plan.schema, batches: try Executor.collect(plan, context))
         case .explain(let inner, _):
             guard case .query(let q) = inner else { throw SQLError(.unsupported, "EXPLAIN of a statement other than a query") }
             let plan = Optimizer.optimize(try binder().bindQuery(q))
@@ -52,11 +58,15 @@ public final class Session {
                 var plan = Optimizer.optimize(try binder().bindQuery(asQuery))
                 if !columns.isEmpty { plan = try binder().rename(plan, columns.map(\.name), at: nil) }
                 let schema = plan.schema.map { Field($0.name, $0.type == .null ? .integer : $0.type) }
-                let batches = try Executor.collect(plan).map { b in
-                    Batch(columns: try b.columns.enumerated().map { try Cast.cast($0.element, to: schema[$0.offset].type, isTry: false) }, count: b.count)
-                }
                 let table = MemoryTable(schema: schema)
-                try table.append(batches)
+                let write = try table.beginWrite()
+                let input = try Executor.build(plan, context)
+                while let b = try input.next() {
+                    try write.append(Batch(columns: try b.columns.enumerated().map {
+                        try Cast.cast($0.element, to: schema[$0.offset].type, isTry: false).materialized()
+                    }, count: b.count))
+                }
+                try write.commit()
                 try catalog.create(key, table, replace: true)
                 return .ok("created \(key)")
             }
@@ -91,10 +101,12 @@ public final class Session {
             guard plan.schema.count == targets.count else {
                 throw SQLError(.binder, "INSERT has \(plan.schema.count) values for \(targets.count) columns")
             }
-            // Every batch is converted before any is appended: a failing row inserts nothing.
-            var batches: [Batch] = []
+            // Batches stream into one write that becomes visible at the end: a failing row
+            // inserts nothing.
+            let write = try table.beginWrite()
             var inserted = 0
-            for b in try Executor.collect(plan) {
+            let input = try Executor.build(plan, context)
+            while let b = try input.next() {
                 var cols = schema.map { Column.constant(.null, type: $0.type, count: b.count) }
                 for (j, i) in targets.enumerated() {
                     let c = try Cast.cast(b.columns[j], to: schema[i].type, isTry: false)
@@ -106,10 +118,10 @@ public final class Session {
                 for i in schema.indices where !schema[i].nullable && !targets.contains(i) {
                     throw SQLError(.runtime, "NULL in column \(schema[i].name), which is NOT NULL")
                 }
-                batches.append(Batch(columns: cols.map { $0.materialized() }, count: b.count))
+                try write.append(Batch(columns: cols.map { $0.materialized() }, count: b.count))
                 inserted += b.count
             }
-            try table.append(batches)
+            try write.commit()
             return .ok("\(inserted) rows inserted")
         case .dropTable(let name, let ifExists, let isView):
             let key = name.map(\.normalized).joined(separator: ".")
