@@ -218,6 +218,18 @@ enum Aggregation {
                 }
                 return
             }
+            if case .decimal(_, let scale) = arg.type {
+                // Exact: unscaled values summed in 128 bits.
+                let v = try DecimalMath.unscaled(arg, scale: scale)
+                for i in 0..<count where !arg.isNull(i) {
+                    let g = ids[i]
+                    states[g].count += 1
+                    let (r, overflow) = states[g].intSum.addingReportingOverflow(v[i])
+                    if overflow { throw runtimeError("sum of DECIMAL values overflows 128 bits") }
+                    states[g].intSum = r
+                }
+                return
+            }
             if arg.type == .double || arg.type == .float {
                 let v = arg.doubleValues()
                 for i in 0..<count where !arg.isNull(i) {
@@ -251,6 +263,10 @@ enum Aggregation {
             case .int(let i):
                 s.intSum &+= Int128(i)
                 s.doubleSum += Double(i)
+            case .decimal(let u, _):
+                let (r, overflow) = s.intSum.addingReportingOverflow(u)
+                if overflow { throw runtimeError("sum of DECIMAL values overflows 128 bits") }
+                s.intSum = r
             default:
                 s.doubleSum += ValueOrder.number(v) ?? 0
             }
@@ -272,11 +288,21 @@ enum Aggregation {
             if s.count == 0 { return .null }
             if a.type == .double { return .double(s.doubleSum) }
             if a.type == .hugeint { return .hugeint(s.intSum) }
+            if case .decimal(let p, let scale) = a.type {
+                guard DecimalMath.fits(s.intSum, precision: p) else { throw runtimeError("sum \(ValueText.decimal(s.intSum, scale: scale)) overflows DECIMAL(\(p),\(scale))") }
+                return .decimal(s.intSum, scale: scale)
+            }
             guard let v = Int64(exactly: s.intSum) else {
                 throw runtimeError("sum \(s.intSum) overflows BIGINT")
             }
             return .int(v)
-        case .avg: return s.count == 0 ? .null : .double(s.doubleSum / Double(s.count))
+        case .avg:
+            if s.count == 0 { return .null }
+            if case .decimal(_, let scale) = a.argument?.type {
+                // From the exact sum: one rounding, not one per value.
+                return .double(Double(s.intSum) / pow10(scale) / Double(s.count))
+            }
+            return .double(s.doubleSum / Double(s.count))
         case .min, .max: return s.best
         case .boolAnd, .boolOr: return s.boolean.map { .bool($0) } ?? .null
         case .stringAgg: return s.strings.isEmpty ? .null : .string(s.strings.joined(separator: a.separator))

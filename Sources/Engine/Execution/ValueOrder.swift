@@ -11,7 +11,11 @@ enum ValueOrder {
             return d.isNaN ? .double(.nan) : (d == 0 ? .int(0) : v)
         case .float(let f): return hashKey(.double(Double(f)))
         case .hugeint(let h): return Int64(exactly: h).map { .int($0) } ?? v
-        case .decimal(let u, let s): return hashKey(.double(Double(u) / pow10(s)))
+        case .decimal(var u, var s):
+            // Trailing zeros dropped: 1.50 and 1.5 and 1.500 group together, exactly.
+            while s > 0 && u % 10 == 0 { u /= 10; s -= 1 }
+            if s == 0 { return Int64(exactly: u).map { .int($0) } ?? .hugeint(u) }
+            return .decimal(u, scale: s)
         default: return v
         }
     }
@@ -27,6 +31,9 @@ enum ValueOrder {
         case (.date(let x), .date(let y)): return c(x, y)
         case (.timestamp(let x), .timestamp(let y)), (.time(let x), .time(let y)): return c(x, y)
         case (.hugeint(let x), .hugeint(let y)): return c(x, y)
+        case (.decimal(let x, let sx), .decimal(let y, let sy)): return DecimalMath.compare(x, sx, y, sy)
+        case (.decimal(let x, let sx), .int(let y)): return DecimalMath.compare(x, sx, Int128(y), 0)
+        case (.int(let x), .decimal(let y, let sy)): return DecimalMath.compare(Int128(x), 0, y, sy)
         case (.uuid(let x), .uuid(let y)): return c(x, y)
         case (.list(let x), .list(let y)):
             for (p, q) in zip(x, y) {
@@ -56,7 +63,7 @@ enum ValueOrder {
         case .double(let d): return d
         case .float(let f): return Double(f)
         case .hugeint(let h): return Double(h)
-        case .decimal(let u, let s): return Double(u) / pow10(s)
+        case .decimal(let u, let s): return DecimalMath.toDouble(u, scale: s)
         case .bool(let b): return b ? 1 : 0
         default: return nil
         }

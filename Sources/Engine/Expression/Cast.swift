@@ -53,8 +53,7 @@ public enum Cast {
                 guard f.isFinite, let i = Int64(exactly: Double(f).rounded(.toNearestOrAwayFromZero)) else { throw fail() }
                 x = i
             case .decimal(let u, let s):
-                let d = Double(u) / pow10(s)
-                guard let i = Int64(exactly: d.rounded(.toNearestOrAwayFromZero)) else { throw fail() }
+                guard let i = Int64(exactly: DecimalMath.toInteger(u, scale: s)) else { throw fail() }
                 x = i
             case .string(let s):
                 guard let i = Int64(s.trimmingCharacters()) else { throw fail() }
@@ -67,6 +66,10 @@ public enum Cast {
             switch v {
             case .int(let i): return .hugeint(Int128(i))
             case .hugeint: return v
+            case .decimal(let u, let s): return .hugeint(DecimalMath.toInteger(u, scale: s))
+            case .double(let d):
+                guard d.isFinite, abs(d) < 1.7e38 else { throw fail() }
+                return .hugeint(Int128(d.rounded(.toNearestOrAwayFromZero)))
             case .string(let s): guard let h = Int128(s.trimmingCharacters()) else { throw fail() }; return .hugeint(h)
             default: throw fail()
             }
@@ -77,7 +80,7 @@ public enum Cast {
             case .hugeint(let h): d = Double(h)
             case .double(let x): d = x
             case .float(let f): d = Double(f)
-            case .decimal(let u, let s): d = Double(u) / pow10(s)
+            case .decimal(let u, let s): d = DecimalMath.toDouble(u, scale: s)
             case .bool(let b): d = b ? 1 : 0
             case .string(let s):
                 let trimmed = s.trimmingCharacters().lowercased()
@@ -88,6 +91,9 @@ public enum Cast {
             default: throw fail()
             }
             return t == .float ? .float(Float(d)) : .double(d)
+        case .decimal(let p, let s):
+            guard let d = DecimalMath.convert(v, precision: p, scale: s) else { throw fail() }
+            return d
         case .date:
             switch v {
             case .date: return v

@@ -34,10 +34,10 @@ extension Column {
         case .float32(let a): return a.map(Double.init)
         case .float64(let a): return a
         case .int128(let a):
-            if case .decimal(_, let s) = type { return a.map { Double($0) / pow10(s) } }
+            if case .decimal(_, let s) = type { return a.map { DecimalMath.toDouble(Int128($0), scale: s) } }
             return a.map(Double.init)
         case .int64(let a):
-            if case .decimal(_, let s) = type { return a.map { Double($0) / pow10(s) } }
+            if case .decimal(_, let s) = type { return a.map { DecimalMath.toDouble(Int128($0), scale: s) } }
             return a.map(Double.init)
         case .constant(let v):
             let x: Double
@@ -46,7 +46,7 @@ extension Column {
             case .float(let f): x = Double(f)
             case .int(let i): x = Double(i)
             case .hugeint(let h): x = Double(h)
-            case .decimal(let u, let s): x = Double(u) / pow10(s)
+            case .decimal(let u, let s): x = DecimalMath.toDouble(u, scale: s)
             case .bool(let b): x = b ? 1 : 0
             default: x = 0
             }

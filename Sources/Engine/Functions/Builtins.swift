@@ -14,9 +14,21 @@ enum Builtins {
             r.register(op) { types in comparison(op, types) }
         }
         r.register("||") { types in concat(types) }
+        r.register("typeof") { types in
+            guard types.count == 1 else { return nil }
+            let name = types[0].description
+            return BoundFunction(name: "typeof", returnType: .varchar) { _, count in .constant(.string(name), type: .varchar, count: count) }
+        }
         r.register("concat") { types in concat(types, nullsAsEmpty: true) }
         r.register("lower") { types in stringMap("lower", types) { $0.lowercased() } }
         r.register("upper") { types in stringMap("upper", types) { $0.uppercased() } }
+        r.register("abs") { types in
+            guard types.count == 1, case .decimal = types[0] else { return nil }
+            return BoundFunction(name: "abs", returnType: types[0]) { args, count in
+                let v = try DecimalMath.unscaled(args[0], scale: DecimalMath.shape(types[0])!.1)
+                return DecimalMath.column(v.map { $0 < 0 ? -$0 : $0 }, type: types[0], validity: combinedValidity(args, count: count))
+            }
+        }
         r.register("abs") { types in
             guard types.count == 1, types[0].isNumeric || types[0] == .null else { return nil }
             let t = types[0] == .null ? DataType.integer : types[0]
@@ -32,7 +44,13 @@ enum Builtins {
     // MARK: arithmetic
 
     static func arithmetic(_ op: String, _ types: [DataType]) throws -> BoundFunction? {
-        guard types.count == 2, let t = numericSupertype(types[0], types[1]) else { return nil }
+        guard types.count == 2, var common = numericSupertype(types[0], types[1]) else { return nil }
+        if case .decimal = common {
+            if let exact = DecimalMath.arithmetic(op, types) { return exact }
+            // Division and remainder of decimals are done in DOUBLE, as DuckDB does.
+            common = .double
+        }
+        let t = common
         enum Op { case add, subtract, multiply, divide, remainder }
         let code: Op = op == "+" ? .add : op == "-" ? .subtract : op == "*" ? .multiply : op == "/" ? .divide : .remainder
         if t == .double {
@@ -138,6 +156,9 @@ enum Builtins {
         @Sendable @inline(__always) func result(_ cmp: Int) -> Bool { cmp < 0 ? whenLess : (cmp == 0 ? whenEqual : whenGreater) }
         enum Path { case int, double, bytes, bool }
         let path: Path
+        if case .decimal = numericSupertype(a, b) {
+            return DecimalMath.comparison({ cmp in cmp < 0 ? whenLess : (cmp == 0 ? whenEqual : whenGreater) }, op, types)
+        }
         if let t = numericSupertype(a, b) { path = t == .double ? .double : .int }
         else if (a == .varchar || a == .null) && (b == .varchar || b == .null) { path = .bytes }
         else if (a == .blob || a == .null) && (b == .blob || b == .null) { path = .bytes }

@@ -33,8 +33,11 @@ public final class FunctionRegistry: @unchecked Sendable {
     }
 }
 
-/// Which numeric type two operands meet in: the wider integer, else DOUBLE.
+/// Which numeric type two operands meet in: the wider integer; a decimal wide enough for both
+/// when one is a decimal and the other a decimal or an integer; else DOUBLE.
 func numericSupertype(_ a: DataType, _ b: DataType) -> DataType? {
+    if case .decimal = a, let d = DecimalMath.supertype(a, b) { return d }
+    if case .decimal = b, let d = DecimalMath.supertype(a, b) { return d }
     func rank(_ t: DataType) -> Int? {
         switch t {
         case .null: return 0

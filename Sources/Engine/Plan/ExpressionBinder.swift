@@ -219,6 +219,16 @@ extension Binder {
             guard let x = Double(d) else { throw SQLError(.binder, "bad number \(d)", at: loc) }
             return .constant(.double(x), .double)
         case .decimal(let d):
+            // 1.50 is DECIMAL(3,2), as in DuckDB and PostgreSQL; exponents and more than 38
+            // digits make a DOUBLE.
+            if !d.contains(where: { $0 == "e" || $0 == "E" }), let (u, scale) = DecimalMath.parse(d) {
+                // Precision: the integer part's digits (at least one) and the scale.
+                let integerPart = d.prefix { $0 != "." }.filter(\.isNumber).drop { $0 == "0" }.count
+                let precision = max(integerPart, 1) + scale
+                if precision <= DecimalMath.maxPrecision {
+                    return .constant(.decimal(u, scale: scale), .decimal(precision: precision, scale: scale))
+                }
+            }
             guard let x = Double(d) else { throw SQLError(.binder, "bad number \(d)", at: loc) }
             return .constant(.double(x), .double)
         case .string(let s): return .constant(.string(s), .varchar)
@@ -287,7 +297,9 @@ extension Binder {
         case "sum":
             guard t.isNumeric || t == .null || t == .boolean else { throw SQLError(.binder, "sum(\(t)) is not defined", at: loc) }
             // Integer sums are HUGEINT, as in DuckDB: a BIGINT column's sum cannot overflow.
-            let result: DataType = t.isInteger || t == .null || t == .boolean ? .hugeint : .double
+            // Decimal sums keep the scale with all 38 digits, as DuckDB's.
+            var result: DataType = t.isInteger || t == .null || t == .boolean ? .hugeint : .double
+            if case .decimal(_, let scale) = t { result = .decimal(precision: DecimalMath.maxPrecision, scale: scale) }
             let argument = t == .boolean ? BoundExpr.cast(arg, to: .integer, isTry: false) : arg
             return BoundAggregate(kind: .sum, argument: argument, separator: "", distinct: f.distinct, type: result)
         case "avg":

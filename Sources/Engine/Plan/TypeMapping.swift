@@ -18,10 +18,13 @@ enum TypeMapping {
             case "HUGEINT", "INT128", "VARINT": return .hugeint
             // FLOAT and REAL are read as DOUBLE: the corpus' REAL columns (SQLite) hold doubles.
             case "DOUBLE", "FLOAT8", "FLOAT", "FLOAT4", "REAL": return .double
-            case "DECIMAL", "NUMERIC":
-                // Until exact decimal arithmetic exists, decimals compute as doubles.
-                _ = params
-                return .double
+            case "DECIMAL", "NUMERIC", "DEC":
+                // DuckDB's default when no precision is given.
+                let p = params.first ?? 18, s = params.count > 1 ? params[1] : (params.isEmpty ? 3 : 0)
+                guard (1...DecimalMath.maxPrecision).contains(p), (0...p).contains(s), params.count <= 2 else {
+                    throw SQLError(.binder, "DECIMAL(\(p), \(s)): the precision is 1 to 38 and the scale 0 to the precision", at: location)
+                }
+                return .decimal(precision: p, scale: s)
             case "VARCHAR", "TEXT", "STRING", "CHAR", "BPCHAR", "NVARCHAR", "CHARACTER": return .varchar
             case "BLOB", "BYTEA", "BINARY", "VARBINARY": return .blob
             case "DATE": return .date
