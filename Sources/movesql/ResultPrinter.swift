@@ -84,21 +84,17 @@ enum ResultPrinter {
         case .decimal: return jsonString(ValueText.render(v))
         case .string(let s): return jsonString(s)
         case .blob(let b): return jsonString("0x" + ValueJSON.hexString(b))
-        case .timestamp(let us): return jsonString(DateText.timestamp(us).replacingSpaceWithT() + "Z")
+        case .timestamp(let us):
+            // Always six fraction digits in JSON: YYYY-MM-DDTHH:MM:SS.ffffffZ.
+            let days = us >= 0 ? us / 86_400_000_000 : (us - 86_399_999_999) / 86_400_000_000
+            let micros = us - days * 86_400_000_000
+            let f = String(micros % 1_000_000)
+            let time = DateText.time(micros - micros % 1_000_000)
+            return jsonString(DateText.date(days) + "T" + time + "." + String(repeating: "0", count: 6 - f.count) + f + "Z")
         case .list(let items): return "[" + items.map(json).joined(separator: ", ") + "]"
         case .map(let k, let vs): return "[" + zip(k, vs).map { "[\(json($0)), \(json($1))]" }.joined(separator: ", ") + "]"
         case .structure(let items): return "[" + items.map(json).joined(separator: ", ") + "]"
         default: return jsonString(ValueText.render(v))
         }
-    }
-}
-
-extension String {
-    /// "YYYY-MM-DD HH:MM:SS[.f]" as "YYYY-MM-DDTHH:MM:SS.ffffff".
-    func replacingSpaceWithT() -> String {
-        var s = self
-        if let i = s.firstIndex(of: " ") { s.replaceSubrange(i...i, with: "T") }
-        if !s.contains(".") { s += ".000000" }
-        return s
     }
 }

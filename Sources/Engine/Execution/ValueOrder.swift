@@ -10,6 +10,8 @@ enum ValueOrder {
             if d == d.rounded(), abs(d) < 9.2e18 { return .int(Int64(d)) }
             return d.isNaN ? .double(.nan) : (d == 0 ? .int(0) : v)
         case .float(let f): return hashKey(.double(Double(f)))
+        // '1 day' and '24 hours' are one value, as comparisons say.
+        case .interval(let i): return .hugeint(IntervalMath.normalized(i))
         case .hugeint(let h): return Int64(exactly: h).map { .int($0) } ?? v
         case .decimal(var u, var s):
             // Trailing zeros dropped: 1.50 and 1.5 and 1.500 group together, exactly.
@@ -35,6 +37,7 @@ enum ValueOrder {
         case (.decimal(let x, let sx), .int(let y)): return DecimalMath.compare(x, sx, Int128(y), 0)
         case (.int(let x), .decimal(let y, let sy)): return DecimalMath.compare(Int128(x), 0, y, sy)
         case (.uuid(let x), .uuid(let y)): return c(x, y)
+        case (.interval(let x), .interval(let y)): return c(IntervalMath.normalized(x), IntervalMath.normalized(y))
         case (.list(let x), .list(let y)):
             for (p, q) in zip(x, y) {
                 if p.isNull || q.isNull { if p.isNull != q.isNull { return p.isNull ? 1 : -1 } else { continue } }

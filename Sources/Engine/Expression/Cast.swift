@@ -94,11 +94,24 @@ public enum Cast {
         case .decimal(let p, let s):
             guard let d = DecimalMath.convert(v, precision: p, scale: s) else { throw fail() }
             return d
+        case .interval:
+            switch v {
+            case .interval: return v
+            case .string(let s): guard let i = IntervalMath.parse(s) else { throw fail() }; return .interval(i)
+            default: throw fail()
+            }
         case .date:
             switch v {
             case .date: return v
             case .timestamp(let us): return .date(Int32(floorDiv(us, 86_400_000_000)))
             case .string(let s): guard let d = DateText.parseDate(s) else { throw fail() }; return .date(d)
+            default: throw fail()
+            }
+        case .time:
+            switch v {
+            case .time: return v
+            case .timestamp(let us): return .time(us - floorDiv(us, 86_400_000_000) * 86_400_000_000)
+            case .string(let s): guard let us = DateText.parseTime(s) else { throw fail() }; return .time(us)
             default: throw fail()
             }
         case .timestamp:

@@ -31,7 +31,7 @@ public enum ValueText {
         case .date(let d): return DateText.date(Int64(d))
         case .time(let us): return DateText.time(us)
         case .timestamp(let us): return DateText.timestamp(us)
-        case .interval(let i): return "\(i.months) months \(i.days) days \(i.micros) microseconds"
+        case .interval(let i): return IntervalMath.render(i)
         case .uuid(let u):
             var hex = String(u, radix: 16)
             hex = String(repeating: "0", count: 32 - hex.count) + hex
@@ -94,7 +94,10 @@ public enum DateText {
 
     public static func time(_ us: Int64) -> String {
         let h = us / 3_600_000_000, m = us / 60_000_000 % 60, s = us / 1_000_000 % 60, f = us % 1_000_000
-        return "\(pad(h, 2)):\(pad(m, 2)):\(pad(s, 2))" + (f == 0 ? "" : "." + pad(f, 6))
+        // DuckDB's form: the fraction without trailing zeros.
+        var fraction = f == 0 ? "" : pad(f, 6)
+        while fraction.hasSuffix("0") { fraction.removeLast() }
+        return "\(pad(h, 2)):\(pad(m, 2)):\(pad(s, 2))" + (fraction.isEmpty ? "" : "." + fraction)
     }
 
     public static func timestamp(_ us: Int64) -> String {
@@ -123,12 +126,18 @@ public enum DateText {
         let t = s.trimmingCharacters()
         let sep = t.firstIndex(where: { $0 == " " || $0 == "T" })
         guard let d = parseDate(String(sep.map { t[..<$0] } ?? Substring(t))) else { return nil }
-        var us = Int64(d) * 86_400_000_000
+        let us = Int64(d) * 86_400_000_000
         guard let sep else { return us }
         var rest = t[t.index(after: sep)...]
         if rest.hasSuffix("Z") { rest = rest.dropLast() }
         if rest.hasSuffix("+00") { rest = rest.dropLast(3) }
-        let hms = rest.split(separator: ":")
+        return parseTime(String(rest)).map { us + $0 }
+    }
+
+    /// `HH:MM[:SS[.ffffff]]` as microseconds since midnight.
+    public static func parseTime(_ s: String) -> Int64? {
+        var us: Int64 = 0
+        let hms = s.trimmingCharacters().split(separator: ":")
         guard hms.count >= 2, let h = Int64(hms[0]), let m = Int64(hms[1]), h < 24, m < 60 else { return nil }
         us += (h * 3600 + m * 60) * 1_000_000
         if hms.count == 3 {

@@ -7,6 +7,7 @@ enum Builtins {
         MoreBuiltins.register(into: r)
         NestedBuiltins.register(into: r)
         ExtraBuiltins.register(into: r)
+        IntervalMath.register(into: r)
         for op in ["+", "-", "*", "/", "%"] {
             r.register(op) { types in try arithmetic(op, types) }
         }

@@ -61,6 +61,10 @@ extension Binder {
                 guard x.type.isNumeric || x.type == .null else { throw SQLError(.type, "unary + of \(x.type)", at: loc) }
                 return x
             case .minus:
+                if x.type == .interval {
+                    let zero = BoundExpr.constant(.interval(Interval()), .interval)
+                    return .call(try registry.resolve("-", [.interval, .interval], at: loc), [zero, x])
+                }
                 guard x.type.isNumeric || x.type == .null else { throw SQLError(.type, "cannot negate \(x.type)", at: loc) }
                 let zero: BoundExpr = x.type == .double || x.type == .float ? .constant(.double(0), .double) : .constant(.int(0), x.type == .null ? .integer : x.type)
                 return .call(try registry.resolve("-", [zero.type, x.type], at: loc), [zero, x])
@@ -237,8 +241,9 @@ extension Binder {
             do { return .constant(try Cast.convert(.string(s), from: .varchar, to: target), target) } catch let err as SQLError {
                 throw SQLError(.binder, err.message, at: loc)
             }
-        case .interval:
-            throw SQLError(.unsupported, "interval values are not supported by the executor yet", at: loc)
+        case .interval(let value, let unit):
+            guard let i = IntervalMath.parse("\(value) \(unit)") else { throw SQLError(.binder, "bad interval \(value) \(unit)", at: loc) }
+            return .constant(.interval(i), .interval)
         }
     }
 
