@@ -55,6 +55,62 @@ enum NestedBuiltins {
                 }
             }
         }
+        // MAP(keys, values): two lists of one length, keys unique and not NULL (DuckDB's rules).
+        r.register("map") { t in
+            guard t.count == 2, case .list(let k) = t[0], case .list(let v) = t[1] else { return nil }
+            return MoreBuiltins.strict("map", returns: .map(k, v)) { a in
+                guard case .list(let keys) = a[0], case .list(let values) = a[1] else { return .null }
+                guard keys.count == values.count else {
+                    throw runtimeError("MAP has \(keys.count) keys and \(values.count) values")
+                }
+                var seen = Set<Value>()
+                for key in keys {
+                    guard !key.isNull else { throw runtimeError("map keys cannot be NULL") }
+                    guard seen.insert(ValueOrder.hashKey(key)).inserted else { throw runtimeError("map key \(ValueText.render(key)) appears twice") }
+                }
+                return .map(keys: keys, values: values)
+            }
+        }
+        // list[lo:hi] and string[lo:hi]: 1-based, both ends included, negative from the end,
+        // a missing end the whole side, clamped to the value.
+        for name in ["list_slice", "array_slice"] {
+            r.register(name) { t in
+                guard t.count == 3, t[1].isInteger || t[1] == .null, t[2].isInteger || t[2] == .null else { return nil }
+                switch t[0] {
+                case .list, .varchar, .blob: break
+                default: return nil
+                }
+                let type = t[0]
+                return BoundFunction(name: name, returnType: type) { args, count in
+                    var b = ColumnBuilder(type: type, capacity: count)
+                    for i in 0..<count {
+                        let v = args[0].value(at: i)
+                        let lo = args[1].value(at: i), hi = args[2].value(at: i)
+                        func range(_ n: Int) -> Range<Int> {
+                            func position(_ x: Value, default d: Int) -> Int {
+                                guard case .int(let k) = x else { return d }
+                                let p = k < 0 ? n + Int(k) + 1 : Int(k)
+                                return Swift.min(Swift.max(p, 1), n + 1)
+                            }
+                            let first = position(lo, default: 1)
+                            var last = position(hi, default: n)
+                            if case .int(let k) = hi, k < 0, n + Int(k) + 1 < 1 { last = 0 }
+                            last = Swift.min(last, n)
+                            return first <= last ? (first - 1)..<last : 0..<0
+                        }
+                        switch v {
+                        case .list(let items): b.append(.list(Array(items[range(items.count)])))
+                        case .string(let s):
+                            let chars = Array(s)
+                            b.append(.string(String(chars[range(chars.count)])))
+                        case .blob(let bytes): b.append(.blob(Array(bytes[range(bytes.count)])))
+                        default: b.appendNull()
+                        }
+                    }
+                    return b.finish()
+                }
+            }
+        }
         r.register("map_keys") { t in
             guard t.count == 1, case .map(let k, _) = t[0] else { return nil }
             return MoreBuiltins.strict("map_keys", returns: .list(k)) { a in if case .map(let keys, _) = a[0] { return .list(keys) }; return .null }

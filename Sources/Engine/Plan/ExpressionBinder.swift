@@ -188,6 +188,7 @@ extension Binder {
             switch x.type {
             case .list: return .call(try registry.resolve("list_extract", [x.type, i.type], at: loc), [x, i])
             case .map: return .call(try registry.resolve("map_extract", [x.type, i.type], at: loc), [x, i])
+            case .varchar: return .call(try registry.resolve("list_slice", [x.type, i.type, i.type], at: loc), [x, i, i])
             case .structure:
                 guard case .constant(.string(let name), _) = i else { throw SQLError(.binder, "a struct is indexed by a field name", at: loc) }
                 return try fieldAccess(x, Identifier(name, quoted: true), at: loc)
@@ -195,8 +196,10 @@ extension Binder {
             }
         case .field(let a, let name):
             return try fieldAccess(try sub(a), name, at: loc)
-        case .slice:
-            throw SQLError(.unsupported, "list slices are not supported yet", at: loc)
+        case .slice(let a, let lo, let hi):
+            let x = try sub(a)
+            let l = try lo.map(sub) ?? .constant(.null, .bigint), h = try hi.map(sub) ?? .constant(.null, .bigint)
+            return .call(try registry.resolve("list_slice", [x.type, l.type, h.type], at: loc), [x, l, h])
         }
     }
 
@@ -361,9 +364,6 @@ extension Binder {
             }
             guard i == f.arguments.count else { throw SQLError(.binder, "struct_pack takes name, value pairs", at: loc) }
             return .call(NestedBuiltins.structConstructor(fields), values)
-        }
-        if name == "map", f.arguments.count == 2 {
-            throw SQLError(.unsupported, "MAP(keys, values) from lists is not supported yet; write MAP {k: v, …}", at: loc)
         }
         let args = try f.arguments.map { try bindExpr($0, scope, mode: mode) }
         switch name {
