@@ -14,10 +14,13 @@ public indirect enum BoundExpr: Sendable {
     case isNull(BoundExpr, negated: Bool)
     case caseWhen(branches: [(when: BoundExpr, then: BoundExpr)], otherwise: BoundExpr?, type: DataType)
     case inList(BoundExpr, [BoundExpr], negated: Bool)
+    /// A value from the enclosing query's row (a correlated subquery's outer reference),
+    /// replaced by a constant before the subquery runs for that row.
+    case parameter(index: Int, type: DataType)
 
     public var type: DataType {
         switch self {
-        case .column(_, let t), .constant(_, let t): return t
+        case .column(_, let t), .constant(_, let t), .parameter(_, let t): return t
         case .call(let f, _): return f.returnType
         case .cast(_, let t, _): return t
         case .and, .or, .not, .isNull, .inList: return .boolean
@@ -48,6 +51,7 @@ extension BoundExpr {
     var fingerprint: String {
         switch self {
         case .column(let i, _): return "#\(i)"
+        case .parameter(let i, _): return "$\(i)"
         case .constant(let v, let t): return "\(v):\(t)"
         case .call(let f, let args): return f.name + "(" + args.map(\.fingerprint).joined(separator: ",") + ")"
         case .cast(let e, let t, let isTry): return (isTry ? "try_cast(" : "cast(") + e.fingerprint + " as \(t))"
@@ -68,6 +72,7 @@ extension BoundExpr {
         func t(_ e: BoundExpr) -> String { e.text(names) }
         switch self {
         case .column(let i, _): return i < names.count ? names[i] : "#\(i)"
+        case .parameter(let i, _): return "$outer\(i)"
         case .constant(let v, _):
             if case .string(let s) = v { return "'" + s.replacing("'", with: "''") + "'" }
             return ValueText.render(v)

@@ -9,6 +9,8 @@ public enum Evaluator {
             return batch.columns[i]
         case .constant(let v, let t):
             return .constant(v, type: t, count: count)
+        case .parameter(let i, _):
+            throw runtimeError("outer reference $\(i) evaluated outside its subquery")
         case .call(let f, let args):
             return try f.kernel(try args.map { try evaluate($0, batch) }, count)
         case .cast(let inner, let t, let isTry):

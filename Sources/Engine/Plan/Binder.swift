@@ -50,6 +50,16 @@ final class Binder {
         var columns: [Identifier]
     }
     private var cteStack: [[String: Plan]] = []
+    /// While a subquery binds: the scopes of the queries around it, innermost last, and per
+    /// subquery the outer columns it reads.
+    var outerScopes: [Scope] = []
+    var correlationFrames: [[OuterReference]] = []
+
+    struct OuterReference {
+        var name: QualifiedName
+        var key: String
+        var type: DataType
+    }
     /// While a select list binds: its window calls, by SQL text, as placeholder columns
     /// (`windowBase + k`) that become real positions once the window node's input is known.
     var windowColumns: [String: (Int, DataType)] = [:]

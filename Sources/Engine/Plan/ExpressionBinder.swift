@@ -28,6 +28,8 @@ extension Binder {
                 return .column(index: ctx.groups.count + ctx.aggregates.count - 1, type: agg.type)
             }
             if case .column(let n) = e.kind {
+                // An outer query's column is a constant here, not a column to group by.
+                if (try? ctx.scope.resolve(n, at: e.location)) == nil, let outer = try correlatedReference(n) { return outer }
                 _ = try ctx.scope.resolve(n, at: e.location)
                 throw SQLError(.binder, "column \(n.map(\.value).joined(separator: ".")) must appear in GROUP BY or be used in an aggregate function", at: e.location)
             }
@@ -40,6 +42,12 @@ extension Binder {
             do {
                 let (i, t) = try scope.resolve(n, at: loc)
                 return .column(index: i, type: t)
+            } catch let e as SQLError where e.message.contains("not found") && !outerScopes.isEmpty {
+                if let outer = try correlatedReference(n) { return outer }
+                if n.count >= 2, let (i, t) = try? scope.resolve(Array(n.prefix(n.count - 1)), at: loc), case .structure = t {
+                    return try fieldAccess(.column(index: i, type: t), n[n.count - 1], at: loc)
+                }
+                throw e
             } catch let e as SQLError where n.count == 1 && ["current_date", "current_timestamp", "now"].contains(n[0].normalized.lowercased()) {
                 // CURRENT_DATE and CURRENT_TIMESTAMP are written without parentheses.
                 _ = e
@@ -115,17 +123,33 @@ extension Binder {
             return .inList(x, bound, negated: negated)
         case .inSubquery(let a, let q, let negated):
             let x = try sub(a)
-            let values = try runSubquery(q, at: loc, columns: 1)
+            let (plan, outer) = try bindSubquery(q, scope, at: loc)
+            guard plan.schema.count == 1 else { throw SQLError(.binder, "the subquery returns \(plan.schema.count) columns, 1 expected", at: loc) }
+            if !outer.isEmpty {
+                let (cx, _) = try coerceLiterals(x, .constant(.null, plan.schema[0].type))
+                let args = try [cx] + outer.map { try bindExpr(Expr(.column($0.name), at: loc), scope, mode: mode) }
+                return .call(CorrelatedSubquery.function(plan, .inList(negated: negated), at: loc), args)
+            }
+            let values = try runSubquery(plan, at: loc)
             return .inList(x, values.map { .constant($0.0, $0.1) }, negated: negated)
         case .exists(let q, let negated):
-            let found = !(try runSubquery(q, at: loc, columns: nil, limit: 1)).isEmpty
+            let (plan, outer) = try bindSubquery(q, scope, at: loc)
+            if !outer.isEmpty {
+                let args = try outer.map { try bindExpr(Expr(.column($0.name), at: loc), scope, mode: mode) }
+                return .call(CorrelatedSubquery.function(plan, .exists(negated: negated), at: loc), args)
+            }
+            let found = !(try runSubquery(plan, at: loc, limit: 1)).isEmpty
             return .constant(.bool(found != negated), .boolean)
         case .subquery(let q):
-            let values = try runSubquery(q, at: loc, columns: 1, limit: 2)
+            let (plan, outer) = try bindSubquery(q, scope, at: loc)
+            guard plan.schema.count == 1 else { throw SQLError(.binder, "the subquery returns \(plan.schema.count) columns, 1 expected", at: loc) }
+            if !outer.isEmpty {
+                let args = try outer.map { try bindExpr(Expr(.column($0.name), at: loc), scope, mode: mode) }
+                return .call(CorrelatedSubquery.function(plan, .scalar, at: loc), args)
+            }
+            let values = try runSubquery(plan, at: loc, limit: 2)
             guard values.count <= 1 else { throw SQLError(.runtime, "a scalar subquery returned more than one row", at: loc) }
-            let plan = try bindQuery(q)
-            let t = plan.schema.first?.type ?? .null
-            return .constant(values.first?.0 ?? .null, t)
+            return .constant(values.first?.0 ?? .null, plan.schema[0].type)
         case .like(let a, let pattern, let escape, let ci, let negated):
             let x = try toText(try sub(a)), p = try toText(try sub(pattern))
             var args = [x, p]
@@ -273,18 +297,37 @@ extension Binder {
         e.type == .varchar || e.type == .null ? e : .cast(e, to: .varchar, isTry: false)
     }
 
+    /// Binds a subquery inside `scope`: names it does not have resolve in the enclosing
+    /// queries' scopes and become its parameters (returned in parameter order).
+    func bindSubquery(_ q: Query, _ scope: Scope, at loc: SourceLocation) throws -> (Plan, [OuterReference]) {
+        outerScopes.append(scope)
+        correlationFrames.append([])
+        defer { outerScopes.removeLast(); correlationFrames.removeLast() }
+        let plan = try bindQuery(q)
+        return (plan, correlationFrames.last!)
+    }
+
+    /// A column of an enclosing query, as the current subquery's parameter; nil if no
+    /// enclosing query has it.
+    func correlatedReference(_ n: QualifiedName) throws -> BoundExpr? {
+        guard !outerScopes.isEmpty else { return nil }
+        for outer in outerScopes.reversed() {
+            guard let (_, t) = try? outer.resolve(n, at: .unknown) else { continue }
+            let key = n.map { $0.normalized.lowercased() }.joined(separator: ".")
+            if let k = correlationFrames[correlationFrames.count - 1].firstIndex(where: { $0.key == key }) {
+                return .parameter(index: k, type: t)
+            }
+            correlationFrames[correlationFrames.count - 1].append(OuterReference(name: n, key: key, type: t))
+            return .parameter(index: correlationFrames[correlationFrames.count - 1].count - 1, type: t)
+        }
+        return nil
+    }
+
     /// Runs an uncorrelated subquery now; its rows as (value, type) of the first column.
-    func runSubquery(_ q: Query, at loc: SourceLocation, columns: Int?, limit: Int? = nil) throws -> [(Value, DataType)] {
-        let plan: Plan
-        do { plan = try bindQuery(q) } catch let e as SQLError where e.kind == .binder && e.message.contains("not found") {
-            throw SQLError(.unsupported, "correlated subqueries are not supported yet (\(e.message))", at: e.location ?? loc)
-        }
-        if let columns, plan.schema.count != columns {
-            throw SQLError(.binder, "the subquery returns \(plan.schema.count) columns, \(columns) expected", at: loc)
-        }
+    func runSubquery(_ plan: Plan, at loc: SourceLocation, limit: Int? = nil) throws -> [(Value, DataType)] {
         var out: [(Value, DataType)] = []
         let t = plan.schema.first?.type ?? .null
-        for b in try Executor.collect(limit.map { Plan.limit(plan, limit: $0, offset: 0) } ?? plan) {
+        for b in try Executor.collect(Optimizer.optimize(limit.map { Plan.limit(plan, limit: $0, offset: 0) } ?? plan)) {
             for i in 0..<b.count { out.append((b.columns.first?.value(at: i) ?? .null, t)) }
         }
         return out

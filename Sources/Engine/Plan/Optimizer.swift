@@ -208,7 +208,7 @@ enum Optimizer {
 func columnsUsed(_ e: BoundExpr) -> Set<Int> {
     switch e {
     case .column(let i, _): return [i]
-    case .constant: return []
+    case .constant, .parameter: return []
     case .call(_, let args), .and(let args), .or(let args): return args.reduce(into: Set<Int>()) { $0.formUnion(columnsUsed($1)) }
     case .cast(let a, _, _), .not(let a), .isNull(let a, _): return columnsUsed(a)
     case .inList(let a, let items, _): return items.reduce(columnsUsed(a)) { $0.union(columnsUsed($1)) }
@@ -223,7 +223,7 @@ func columnsUsed(_ e: BoundExpr) -> Set<Int> {
 func mapColumns(_ e: BoundExpr, _ f: (Int) -> Int) -> BoundExpr {
     switch e {
     case .column(let i, let t): return .column(index: f(i), type: t)
-    case .constant: return e
+    case .constant, .parameter: return e
     case .call(let fn, let args): return .call(fn, args.map { mapColumns($0, f) })
     case .and(let args): return .and(args.map { mapColumns($0, f) })
     case .or(let args): return .or(args.map { mapColumns($0, f) })

@@ -1,0 +1,139 @@
+import Columnar
+import SQL
+
+/// Correlated subqueries (EXISTS, IN, scalar) run once per distinct combination of the outer
+/// values they read: the subquery's plan with its parameters replaced by those values,
+/// optimized and executed like any query, its result kept for the next row with the same
+/// values. Exact for any subquery; the cost grows with the number of distinct outer values
+/// (decorrelating into joins would not).
+enum CorrelatedSubquery {
+    enum Mode: Sendable {
+        case exists(negated: Bool)
+        case scalar
+        /// Arguments: the needle, then the parameters.
+        case inList(negated: Bool)
+    }
+
+    static func function(_ plan: Plan, _ mode: Mode, at location: SourceLocation) -> BoundFunction {
+        let type: DataType
+        switch mode {
+        case .scalar: type = plan.schema.first?.type ?? .null
+        default: type = .boolean
+        }
+        let needles: Int
+        if case .inList = mode { needles = 1 } else { needles = 0 }
+        // One thread inside: the outer query may already run on every core.
+        let context = ExecutionContext(threads: 1)
+        return BoundFunction(name: "subquery", returnType: type) { args, count in
+            var cache: [[Value]: Result] = [:]
+            var b = ColumnBuilder(type: type, capacity: count)
+            for i in 0..<count {
+                let parameters = args[needles...].map { $0.value(at: i) }
+                let key = parameters.map(ValueOrder.hashKey)
+                let result: Result
+                if let r = cache[key] { result = r } else {
+                    result = try run(plan.binding(parameters), mode, context, at: location)
+                    cache[key] = result
+                }
+                switch (mode, result) {
+                case (.exists(let negated), .rows(let rows)): b.append(.bool(rows.isEmpty == negated))
+                case (.scalar, .rows(let rows)): b.append(rows.first ?? .null)
+                case (.inList(let negated), .rows(let rows)):
+                    b.append(membership(args[0].value(at: i), rows, negated: negated))
+                default: b.appendNull()
+                }
+            }
+            return b.finish()
+        }
+    }
+
+    enum Result { case rows([Value]) }
+
+    static func run(_ plan: Plan, _ mode: Mode, _ context: ExecutionContext, at location: SourceLocation) throws -> Result {
+        let limited: Plan
+        switch mode {
+        case .exists: limited = .limit(plan, limit: 1, offset: 0)
+        case .scalar: limited = .limit(plan, limit: 2, offset: 0)
+        case .inList: limited = plan
+        }
+        var rows: [Value] = []
+        for b in try Executor.collect(Optimizer.optimize(limited), context) {
+            for i in 0..<b.count { rows.append(b.columns.first?.value(at: i) ?? .null) }
+        }
+        if case .scalar = mode, rows.count > 1 {
+            throw SQLError(.runtime, "a scalar subquery returned more than one row", at: location)
+        }
+        return .rows(rows)
+    }
+
+    /// `needle IN (rows)` with SQL's three values: NULL when not found but a NULL was there.
+    static func membership(_ needle: Value, _ rows: [Value], negated: Bool) -> Value {
+        if rows.isEmpty { return .bool(negated) }
+        if needle.isNull { return .null }
+        let n = ValueOrder.hashKey(needle)
+        var sawNull = false
+        for r in rows {
+            if r.isNull { sawNull = true; continue }
+            if ValueOrder.hashKey(r) == n { return .bool(!negated) }
+        }
+        return sawNull ? .null : .bool(negated)
+    }
+}
+
+extension BoundExpr {
+    /// The expression with parameter k replaced by `values[k]`.
+    func binding(_ values: [Value]) -> BoundExpr {
+        func b(_ e: BoundExpr) -> BoundExpr { e.binding(values) }
+        switch self {
+        case .parameter(let i, let t): return .constant(i < values.count ? values[i] : .null, t)
+        case .column, .constant: return self
+        case .call(let f, let args): return .call(f, args.map(b))
+        case .cast(let e, let t, let isTry): return .cast(b(e), to: t, isTry: isTry)
+        case .and(let args): return .and(args.map(b))
+        case .or(let args): return .or(args.map(b))
+        case .not(let e): return .not(b(e))
+        case .isNull(let e, let n): return .isNull(b(e), negated: n)
+        case .caseWhen(let branches, let other, let t):
+            return .caseWhen(branches: branches.map { (b($0.when), b($0.then)) }, otherwise: other.map(b), type: t)
+        case .inList(let e, let items, let n): return .inList(b(e), items.map(b), negated: n)
+        }
+    }
+}
+
+extension Plan {
+    /// The plan with every parameter replaced by its value.
+    func binding(_ values: [Value]) -> Plan {
+        func e(_ x: BoundExpr) -> BoundExpr { x.binding(values) }
+        func k(_ s: SortKey) -> SortKey { SortKey(expr: e(s.expr), ascending: s.ascending, nullsFirst: s.nullsFirst) }
+        switch self {
+        case .scan(let name, let table, var request, let schema):
+            request.filters = request.filters.map(e)
+            return .scan(name: name, table: table, request: request, schema: schema)
+        case .values(let rows, let schema): return .values(rows: rows.map { $0.map(e) }, schema: schema)
+        case .filter(let p, let c): return .filter(p.binding(values), e(c))
+        case .project(let p, let exprs, let schema): return .project(p.binding(values), exprs.map(e), schema: schema)
+        case .aggregate(let p, let groups, let aggregates, let schema):
+            return .aggregate(p.binding(values), groups: groups.map(e), aggregates: aggregates.map { a in
+                var a = a
+                a.argument = a.argument.map(e)
+                return a
+            }, schema: schema)
+        case .sort(let p, let keys): return .sort(p.binding(values), keys.map(k))
+        case .limit(let p, let l, let o): return .limit(p.binding(values), limit: l, offset: o)
+        case .distinct(let p): return .distinct(p.binding(values))
+        case .join(let kind, let l, let r, let lk, let rk, let residual, let schema):
+            return .join(kind, l.binding(values), r.binding(values), leftKeys: lk.map(e), rightKeys: rk.map(e), residual: residual.map(e), schema: schema)
+        case .setOperation(let op, let all, let l, let r, let schema):
+            return .setOperation(op, all: all, l.binding(values), r.binding(values), schema: schema)
+        case .window(let p, let windows, let schema):
+            return .window(p.binding(values), windows.map { w in
+                var w = w
+                w.arguments = w.arguments.map(e)
+                w.partitionBy = w.partitionBy.map(e)
+                w.orderBy = w.orderBy.map(k)
+                return w
+            }, schema: schema)
+        case .unnest(let p, let column, let schema): return .unnest(p.binding(values), column: column, schema: schema)
+        }
+    }
+}
