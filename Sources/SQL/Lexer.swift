@@ -117,7 +117,7 @@ public enum Lexer {
                 continue
             }
             let two = i + 1 < chars.count ? String(String.UnicodeScalarView([c, chars[i + 1]])) : ""
-            if ["||", "<>", "!=", "<=", ">=", "::", "->", "=="].contains(two) {
+            if ["||", "<>", "!=", "<=", ">=", "::", "->", "==", ":="].contains(two) {
                 tokens.append(Token(kind: .symbol(two == "==" ? "=" : two), location: start))
                 i += 2
                 continue

@@ -899,6 +899,15 @@ public struct Parser {
             if accept("distinct") { call.distinct = true } else { _ = accept("all") }
             let lowered = name.last!.value.lowercased()
             repeat {
+                // name := value (DuckDB's named arguments, struct_pack's fields): the name
+                // arrives as a string before its value, as {'name': value} gives it.
+                if case .word(let w) = peek.kind, peek(1).isSymbol(":=") {
+                    call.arguments.append(Expr(.literal(.string(w)), at: peek.location))
+                    pos += 2
+                } else if case .quotedIdentifier(let w) = peek.kind, peek(1).isSymbol(":=") {
+                    call.arguments.append(Expr(.literal(.string(w)), at: peek.location))
+                    pos += 2
+                }
                 // SUBSTRING(x FROM a FOR b), POSITION(a IN b), TRIM(BOTH x FROM y) forms.
                 call.arguments.append(try expression())
                 if lowered == "substring" || lowered == "substr" {

@@ -111,6 +111,14 @@ enum NestedBuiltins {
                 }
             }
         }
+        r.register("map_entries") { t in
+            guard t.count == 1, case .map(let k, let v) = t[0] else { return nil }
+            let entry = DataType.structure([Field("key", k), Field("value", v)])
+            return MoreBuiltins.strict("map_entries", returns: .list(entry)) { a in
+                guard case .map(let keys, let values) = a[0] else { return .null }
+                return .list(zip(keys, values).map { .structure([$0, $1]) })
+            }
+        }
         r.register("map_keys") { t in
             guard t.count == 1, case .map(let k, _) = t[0] else { return nil }
             return MoreBuiltins.strict("map_keys", returns: .list(k)) { a in if case .map(let keys, _) = a[0] { return .list(keys) }; return .null }

@@ -67,8 +67,12 @@ final class Binder {
     var unnestColumn: (String, Int, DataType)?
     static let windowBase = 1 << 40
 
+    /// CREATE FUNCTION name(params) [RETURNS type] AS expression: the body with its
+    /// arguments substituted; typed parameters check and cast their arguments.
     struct Macro {
         var parameters: [String]
+        var types: [TypeName?]
+        var returns: TypeName?
         var body: Expr
     }
 
@@ -320,6 +324,13 @@ final class Binder {
         }
     }
 
+    /// A map unnests as its entries: one STRUCT(key, value) per element (a Cassandra map
+    /// column becomes rows of key and value).
+    func entriesIfMap(_ e: BoundExpr, at loc: SourceLocation) throws -> BoundExpr {
+        guard case .map = e.type else { return e }
+        return .call(try registry.resolve("map_entries", [e.type], at: loc), [e])
+    }
+
     func tableFunction(_ name: String, _ args: [Expr], at location: SourceLocation) throws -> Plan {
         switch name {
         case "read_csv", "read_csv_auto", "read_json", "read_json_auto", "read_ndjson":
@@ -345,7 +356,7 @@ final class Binder {
             return .scan(name: path, table: table, request: ScanRequest(), schema: table.schema)
         case "unnest":
             guard args.count == 1 else { throw SQLError(.binder, "unnest takes one list", at: location) }
-            let bound = try bindExpr(args[0], Scope())
+            let bound = try entriesIfMap(try bindExpr(args[0], Scope()), at: location)
             guard case .list(let element) = bound.type else { throw SQLError(.type, "UNNEST needs a list, not \(bound.type)", at: location) }
             let v = try Evaluator.evaluate(bound, Batch(columns: [], count: 1)).value(at: 0)
             var b = ColumnBuilder(type: element)
@@ -476,7 +487,7 @@ final class Binder {
         }
         guard let (call, argument) = calls.first else { return (plan, scope) }
         guard calls.count == 1 else { throw SQLError(.unsupported, "one UNNEST per select list for now", at: calls[1].0.location) }
-        let list = try bindExpr(argument, scope, mode: .noAggregates("UNNEST"))
+        let list = try entriesIfMap(try bindExpr(argument, scope, mode: .noAggregates("UNNEST")), at: argument.location)
         guard case .list(let element) = list.type else { throw SQLError(.type, "UNNEST needs a list, not \(list.type)", at: argument.location) }
         let width = scope.columns.count
         let inputs = (0..<width).map { BoundExpr.column(index: $0, type: scope.columns[$0].type) } + [list]

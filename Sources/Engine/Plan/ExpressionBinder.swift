@@ -394,7 +394,21 @@ extension Binder {
             guard macro.parameters.count == f.arguments.count else {
                 throw SQLError(.binder, "\(name) takes \(macro.parameters.count) arguments, \(f.arguments.count) given", at: loc)
             }
-            return try bindExpr(substitute(macro.body, Dictionary(uniqueKeysWithValues: zip(macro.parameters, f.arguments))), scope, mode: mode)
+            var arguments = f.arguments
+            for (k, declared) in macro.types.enumerated() {
+                guard let declared else { continue }
+                let want = try TypeMapping.type(declared, at: loc)
+                let got = try bindExpr(f.arguments[k], scope, mode: mode)
+                var literal = false
+                if case .literal = f.arguments[k].kind { literal = true }
+                guard Self.implicitlyCastable(got.type, want, literal: literal) else {
+                    throw SQLError(.binder, "\(name)(\(macro.parameters[k]) \(want)): argument \(k + 1) is \(got.type)", at: f.arguments[k].location)
+                }
+                arguments[k] = Expr(.cast(f.arguments[k], declared, isTry: false), at: f.arguments[k].location)
+            }
+            var body = substitute(macro.body, Dictionary(uniqueKeysWithValues: zip(macro.parameters, arguments)))
+            if let r = macro.returns { body = Expr(.cast(body, r, isTry: false), at: loc) }
+            return try bindExpr(body, scope, mode: mode)
         }
         if name == "struct_pack" || name == "row" {
             // struct_pack(name := value, …) arrives from {'a': 1} as alternating names and values.
@@ -434,6 +448,23 @@ extension Binder {
     }
 
     /// A macro's body with its parameters replaced by the call's arguments.
+    /// Whether an argument of type `from` may go to a parameter of type `to` without an
+    /// explicit CAST: the same type, NULL, numbers (not a float into an exact type), a date
+    /// into a timestamp, nested types that meet in `to`, and string literals (parsed then).
+    static func implicitlyCastable(_ from: DataType, _ to: DataType, literal: Bool) -> Bool {
+        if from == to || from == .null { return true }
+        if from.isNumeric && to.isNumeric {
+            let floating: Set<DataType> = [.float, .double]
+            return !floating.contains(from) || floating.contains(to) || literal
+        }
+        if from == .date && to == .timestamp { return true }
+        if from == .varchar && literal { return true }
+        switch (from, to) {
+        case (.list, .list), (.map, .map), (.structure, .structure): return TypeMapping.supertype(from, to) == to
+        default: return false
+        }
+    }
+
     func substitute(_ e: Expr, _ args: [String: Expr]) -> Expr {
         func s(_ x: Expr) -> Expr { substitute(x, args) }
         var out = e

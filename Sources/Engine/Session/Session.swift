@@ -138,10 +138,13 @@ public final class Session {
             _ = try binder().rename(try binder().bindQuery(query), columns, at: query.location)
             views[key] = Binder.View(query: query, columns: columns)
             return .ok("created view \(key)")
-        case .createFunction(let name, let parameters, _, let body, let orReplace):
+        case .createFunction(let name, let parameters, let returns, let body, let orReplace):
             let key = name.last!.normalized
             if macros[key] != nil && !orReplace { throw SQLError(.catalog, "function \(key) already exists") }
-            macros[key] = Binder.Macro(parameters: parameters.map(\.name.normalized), body: body)
+            // Types are checked now, so that a misspelt one fails here and not at first use.
+            for p in parameters { if let t = p.type { _ = try TypeMapping.type(t, at: nil) } }
+            if let r = returns { _ = try TypeMapping.type(r, at: nil) }
+            macros[key] = Binder.Macro(parameters: parameters.map(\.name.normalized), types: parameters.map(\.type), returns: returns, body: body)
             return .ok("created function \(key)")
         case .showTables:
             var b = ColumnBuilder(type: .varchar)
