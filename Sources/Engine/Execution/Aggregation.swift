@@ -298,6 +298,11 @@ enum Aggregation {
             return .int(v)
         case .avg:
             if s.count == 0 { return .null }
+            if a.type == .timestamp {
+                // Dates sum as days, timestamps as microseconds; the mean rounds toward zero.
+                let perUnit: Int128 = a.argument?.type == .date ? 86_400_000_000 : 1
+                return .timestamp(Int64(clamping: s.intSum * perUnit / Int128(s.count)))
+            }
             if case .decimal(_, let scale) = a.argument?.type {
                 // From the exact sum: one rounding, not one per value.
                 return .double(Double(s.intSum) / pow10(scale) / Double(s.count))

@@ -34,6 +34,17 @@ struct Scope {
         return (first, columns[first].type)
     }
 
+    /// The first column of that name: USING picks it when a side has the name twice, as
+    /// DuckDB does.
+    func resolveFirst(_ name: String) throws -> (Int, DataType) {
+        let column = name.lowercased()
+        guard let i = columns.indices.first(where: { columns[$0].name.lowercased() == column && !columns[$0].isJoinDuplicate })
+                ?? columns.indices.first(where: { columns[$0].name.lowercased() == column }) else {
+            return try resolve([Identifier(name, quoted: true)], at: .unknown)
+        }
+        return (i, columns[i].type)
+    }
+
     static func + (a: Scope, b: Scope) -> Scope { Scope(columns: a.columns + b.columns) }
 }
 
@@ -295,8 +306,8 @@ final class Binder {
                 if case .using(let n) = condition { usingNames = n.map(\.normalized) }
                 else { usingNames = ls.columns.map(\.name).filter { n in rs.columns.contains { $0.name.lowercased() == n.lowercased() } } }
                 for n in usingNames {
-                    let (li, lt) = try ls.resolve([Identifier(n, quoted: true)], at: .unknown)
-                    let (ri, rt) = try rs.resolve([Identifier(n, quoted: true)], at: .unknown)
+                    let (li, lt) = try ls.resolveFirst(n)
+                    let (ri, rt) = try rs.resolveFirst(n)
                     conjuncts.append(try comparison("=", .column(index: li, type: lt), .column(index: ls.columns.count + ri, type: rt), at: nil))
                     rs.columns[ri].isJoinDuplicate = true
                 }
@@ -656,9 +667,6 @@ final class Binder {
             switch target {
             case .output(let i): index = i
             case .hidden(let e):
-                if distinct {
-                    throw SQLError(.binder, "with SELECT DISTINCT, ORDER BY expressions must appear in the select list", at: item.expr.location)
-                }
                 exprs.append(e)
                 schema.append(Field("#order\(keys.count)", e.type))
                 index = exprs.count - 1
@@ -667,7 +675,20 @@ final class Binder {
                                 nullsFirst: item.nullsFirst ?? false))
         }
         var plan = Plan.project(input, exprs, schema: schema)
-        if distinct { plan = .distinct(plan) }
+        if distinct && schema.count > items.count {
+            // DISTINCT ordered by columns it does not return (DuckDB's reading): each distinct
+            // row keeps its first place in that order — row_number() over the visible columns
+            // ordered by the keys, the first of each kept.
+            let visible = (0..<items.count).map { BoundExpr.column(index: $0, type: schema[$0].type) }
+            let first = BoundWindow(kind: .rowNumber, arguments: [], partitionBy: visible, orderBy: keys, frame: nil, type: .bigint)
+            let width = schema.count
+            plan = .window(plan, [first], schema: schema + [Field("#first", .bigint)])
+            let one = BoundExpr.constant(.int(1), .bigint)
+            plan = .filter(plan, .call(try registry.resolve("=", [.bigint, .bigint]), [.column(index: width, type: .bigint), one]))
+            plan = .project(plan, (0..<width).map { .column(index: $0, type: schema[$0].type) }, schema: schema)
+        } else if distinct {
+            plan = .distinct(plan)
+        }
         if !keys.isEmpty { plan = .sort(plan, keys) }
         if schema.count > items.count {
             let visible = Array(schema.prefix(items.count))

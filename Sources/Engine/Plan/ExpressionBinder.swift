@@ -354,6 +354,10 @@ extension Binder {
             let argument = t == .boolean ? BoundExpr.cast(arg, to: .integer, isTry: false) : arg
             return BoundAggregate(kind: .sum, argument: argument, separator: "", distinct: f.distinct, type: result)
         case "avg":
+            // The mean instant of dates and timestamps, as DuckDB gives it.
+            if t == .date || t == .timestamp {
+                return BoundAggregate(kind: .avg, argument: arg, separator: "", distinct: f.distinct, type: .timestamp)
+            }
             guard t.isNumeric || t == .null else { throw SQLError(.binder, "avg(\(t)) is not defined", at: loc) }
             return BoundAggregate(kind: .avg, argument: arg, separator: "", distinct: f.distinct, type: .double)
         case "min": return BoundAggregate(kind: .min, argument: arg, separator: "", distinct: false, type: t == .null ? .integer : t)
