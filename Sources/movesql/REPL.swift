@@ -6,18 +6,19 @@ import Glibc
 
 /// The interactive prompt: statements end with `;` and may span lines; `.quit` (or end of
 /// input) leaves, `.tables` lists tables, `.format NAME` switches the output format. Each
-/// statement is appended to ~/.movesql_history.
+/// statement is appended to ~/.movesql_history (one line each) and can be recalled with ↑
+/// (`LineEditor`).
 enum REPL {
     static func run(session: Session, format: OutputFormat) {
         var format = format
         let historyPath = (getenv("HOME").map { String(cString: $0) } ?? ".") + "/.movesql_history"
+        var editor = LineEditor(history: readHistory(historyPath))
         let history = fopen(historyPath, "a")
         defer { if let history { fclose(history) } }
         writeStandardError("movesql — end statements with ';', .quit to leave\n")
         var pending = ""
         while true {
-            writeAll(fd: 1, Array((pending.isEmpty ? "movesql> " : "     ... ").utf8))
-            guard let line = readLine(strippingNewline: true) else { break }
+            guard let line = editor.readLine(prompt: pending.isEmpty ? "movesql> " : "     ... ") else { break }
             let trimmed = line.trimmingCharacters()
             if pending.isEmpty && trimmed.hasPrefix(".") {
                 let words = trimmed.split(separator: " ")
@@ -39,7 +40,9 @@ enum REPL {
             guard pending.trimmingCharacters().hasSuffix(";") else { continue }
             let text = pending
             pending = ""
-            if let history { _ = (text + "\n").withCString { fputs($0, history) }; fflush(history) }
+            let entry = text.split(whereSeparator: \.isNewline).joined(separator: " ")
+            editor.remember(entry)
+            if let history { _ = (entry + "\n").withCString { fputs($0, history) }; fflush(history) }
             var out = OutputBuffer()
             for statement in Parser.splitStatements(text) {
                 do {
@@ -59,5 +62,21 @@ enum REPL {
             }
             out.flush()
         }
+    }
+
+    /// The last 1000 entries of the history file.
+    static func readHistory(_ path: String) -> [String] {
+        guard let f = fopen(path, "r") else { return [] }
+        defer { fclose(f) }
+        var lines: [String] = []
+        var buffer: UnsafeMutablePointer<CChar>?
+        var capacity = 0
+        while getline(&buffer, &capacity, f) > 0, let buffer {
+            var line = String(cString: buffer)
+            while line.hasSuffix("\n") { line.removeLast() }
+            if !line.isEmpty { lines.append(line) }
+        }
+        free(buffer)
+        return Array(lines.suffix(1000))
     }
 }
