@@ -88,3 +88,29 @@ struct SessionTests {
         #expect(try Self.rows(s, "SELECT count(*) FROM a") == [[.int(3)]])
     }
 }
+
+@Suite("Common subexpressions")
+struct CommonSubexpressionTests {
+    static func plan(_ s: Session, _ sql: String) throws -> String {
+        guard case .rows(_, let b) = try s.execute("EXPLAIN " + sql).last!, case .string(let text) = b[0].row(0)[0] else { return "" }
+        return text
+    }
+
+    @Test func repeatedComputationsAreComputedOnce() throws {
+        let s = Session()
+        let text = try Self.plan(s, "SELECT x * 2 AS a, x * 2 + 1 AS b FROM range(5) r(x)")
+        #expect(text.contains("Project [#common0, (#common0 + 1)]"), "\(text)")
+        guard case .rows(_, let b) = try s.execute("SELECT x * 2 AS a, x * 2 + 1 AS b FROM range(3) r(x)").last! else { return }
+        #expect(b[0].row(2) == [.int(4), .int(5)])
+    }
+
+    @Test func caseBranchesAreNeverHoisted() throws {
+        let s = Session()
+        // 10 / x only runs where x <> 0; computed for every row it would divide by zero.
+        let sql = "SELECT CASE WHEN x <> 0 THEN 10 / x END AS a, CASE WHEN x > 0 THEN 10 / x + 1 END AS b FROM range(3) r(x)"
+        #expect(!(try Self.plan(s, sql)).contains("#common"))
+        guard case .rows(_, let b) = try s.execute(sql).last! else { return }
+        #expect(b[0].row(0) == [.null, .null])
+        #expect(b[0].row(2) == [.int(5), .int(6)])
+    }
+}

@@ -25,7 +25,7 @@ enum Optimizer {
             return reorderJoins(plan, extra: [])
         case .join(let k, let l, let r, let lk, let rk, let res, let s):
             return .join(k, rewrite(l), rewrite(r), leftKeys: lk, rightKeys: rk, residual: res, schema: s)
-        case .project(let p, let e, let s): return .project(rewrite(p), e, schema: s)
+        case .project(let p, let e, let s): return CommonSubexpressions.apply(.project(rewrite(p), e, schema: s))
         case .aggregate(let p, let g, let a, let s): return .aggregate(rewrite(p), groups: g, aggregates: a, schema: s)
         case .sort(let p, let k): return .sort(rewrite(p), k)
         case .limit(let p, let l?, let o):
