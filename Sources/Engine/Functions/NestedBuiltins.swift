@@ -153,7 +153,7 @@ enum NestedBuiltins {
 
     /// ROW(…) / struct_pack(…) / {'a': …}.
     static func structConstructor(_ fields: [Field]) -> BoundFunction {
-        BoundFunction(name: "struct_pack", returnType: .structure(fields)) { args, count in
+        BoundFunction(name: "struct_pack(" + fields.map(\.name).joined(separator: ",") + ")", returnType: .structure(fields)) { args, count in
             var b = ColumnBuilder(type: .structure(fields), capacity: count)
             for i in 0..<count { b.append(.structure(args.map { $0.value(at: i) })) }
             return b.finish()

@@ -1,5 +1,6 @@
 import Columnar
 import SQL
+import Synchronization
 
 /// Correlated subqueries (EXISTS, IN, scalar) run once per distinct combination of the outer
 /// values they read: the subquery's plan with its parameters replaced by those values,
@@ -7,6 +8,8 @@ import SQL
 /// values. Exact for any subquery; the cost grows with the number of distinct outer values
 /// (decorrelating into joins would not).
 enum CorrelatedSubquery {
+    static let serial = Atomic<Int>(0)
+
     enum Mode: Sendable {
         case exists(negated: Bool)
         case scalar
@@ -24,7 +27,10 @@ enum CorrelatedSubquery {
         if case .inList = mode { needles = 1 } else { needles = 0 }
         // One thread inside: the outer query may already run on every core.
         let context = ExecutionContext(threads: 1)
-        return BoundFunction(name: "subquery", returnType: type) { args, count in
+        // Named apart: two subqueries over the same outer columns are different computations
+        // (fingerprints, and so GROUP BY matching and common subexpressions, go by name).
+        let name = "subquery#\(serial.add(1, ordering: .relaxed).newValue)"
+        return BoundFunction(name: name, returnType: type) { args, count in
             var cache: [[Value]: Result] = [:]
             var b = ColumnBuilder(type: type, capacity: count)
             for i in 0..<count {
