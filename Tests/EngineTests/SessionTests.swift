@@ -114,3 +114,16 @@ struct CommonSubexpressionTests {
         #expect(b[0].row(2) == [.int(5), .int(6)])
     }
 }
+
+@Suite("Constant folding")
+struct ConstantFoldingTests {
+    @Test func constantsAreComputedOnceAndErrorsWaitForARowThatNeedsThem() throws {
+        let s = Session()
+        let text = try CommonSubexpressionTests.plan(s, "SELECT x + (1 + 2) * 3, upper('a' || 'b') FROM range(3) r(x) WHERE x > 10 - 9")
+        #expect(text.contains("Project [(x + 9), 'AB']") && text.contains("Filter (x > 1)"), "\(text)")
+        guard case .rows(_, let b) = try s.execute("SELECT CASE WHEN x > 5 THEN 1 / 0 END FROM range(3) r(x)").last! else { return }
+        #expect(b[0].row(0) == [.null])
+        #expect(throws: SQLError.self) { try s.execute("SELECT 1 / 0") }
+        #expect(throws: SQLError.self) { try s.execute("SELECT CASE WHEN x > 1 THEN 1 / 0 END FROM range(3) r(x)") }
+    }
+}

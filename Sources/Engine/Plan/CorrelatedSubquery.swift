@@ -108,38 +108,41 @@ extension BoundExpr {
 
 extension Plan {
     /// The plan with every parameter replaced by its value.
-    func binding(_ values: [Value]) -> Plan {
-        func e(_ x: BoundExpr) -> BoundExpr { x.binding(values) }
-        func k(_ s: SortKey) -> SortKey { SortKey(expr: e(s.expr), ascending: s.ascending, nullsFirst: s.nullsFirst) }
+    func binding(_ values: [Value]) -> Plan { mapExpressions { $0.binding(values) } }
+
+    /// The plan with `f` applied to every expression of every node (filters a scan took
+    /// included), children first.
+    func mapExpressions(_ f: (BoundExpr) -> BoundExpr) -> Plan {
+        func k(_ s: SortKey) -> SortKey { SortKey(expr: f(s.expr), ascending: s.ascending, nullsFirst: s.nullsFirst) }
         switch self {
         case .scan(let name, let table, var request, let schema):
-            request.filters = request.filters.map(e)
+            request.filters = request.filters.map(f)
             return .scan(name: name, table: table, request: request, schema: schema)
-        case .values(let rows, let schema): return .values(rows: rows.map { $0.map(e) }, schema: schema)
-        case .filter(let p, let c): return .filter(p.binding(values), e(c))
-        case .project(let p, let exprs, let schema): return .project(p.binding(values), exprs.map(e), schema: schema)
+        case .values(let rows, let schema): return .values(rows: rows.map { $0.map(f) }, schema: schema)
+        case .filter(let p, let c): return .filter(p.mapExpressions(f), f(c))
+        case .project(let p, let exprs, let schema): return .project(p.mapExpressions(f), exprs.map(f), schema: schema)
         case .aggregate(let p, let groups, let aggregates, let schema):
-            return .aggregate(p.binding(values), groups: groups.map(e), aggregates: aggregates.map { a in
+            return .aggregate(p.mapExpressions(f), groups: groups.map(f), aggregates: aggregates.map { a in
                 var a = a
-                a.argument = a.argument.map(e)
+                a.argument = a.argument.map(f)
                 return a
             }, schema: schema)
-        case .sort(let p, let keys): return .sort(p.binding(values), keys.map(k))
-        case .limit(let p, let l, let o): return .limit(p.binding(values), limit: l, offset: o)
-        case .distinct(let p): return .distinct(p.binding(values))
+        case .sort(let p, let keys): return .sort(p.mapExpressions(f), keys.map(k))
+        case .limit(let p, let l, let o): return .limit(p.mapExpressions(f), limit: l, offset: o)
+        case .distinct(let p): return .distinct(p.mapExpressions(f))
         case .join(let kind, let l, let r, let lk, let rk, let residual, let schema):
-            return .join(kind, l.binding(values), r.binding(values), leftKeys: lk.map(e), rightKeys: rk.map(e), residual: residual.map(e), schema: schema)
+            return .join(kind, l.mapExpressions(f), r.mapExpressions(f), leftKeys: lk.map(f), rightKeys: rk.map(f), residual: residual.map(f), schema: schema)
         case .setOperation(let op, let all, let l, let r, let schema):
-            return .setOperation(op, all: all, l.binding(values), r.binding(values), schema: schema)
+            return .setOperation(op, all: all, l.mapExpressions(f), r.mapExpressions(f), schema: schema)
         case .window(let p, let windows, let schema):
-            return .window(p.binding(values), windows.map { w in
+            return .window(p.mapExpressions(f), windows.map { w in
                 var w = w
-                w.arguments = w.arguments.map(e)
-                w.partitionBy = w.partitionBy.map(e)
+                w.arguments = w.arguments.map(f)
+                w.partitionBy = w.partitionBy.map(f)
                 w.orderBy = w.orderBy.map(k)
                 return w
             }, schema: schema)
-        case .unnest(let p, let column, let schema): return .unnest(p.binding(values), column: column, schema: schema)
+        case .unnest(let p, let column, let schema): return .unnest(p.mapExpressions(f), column: column, schema: schema)
         }
     }
 }

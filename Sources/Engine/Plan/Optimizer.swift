@@ -7,9 +7,10 @@ import SQL
 /// and smallest first (a greedy join order by estimated size). Then every node keeps only the
 /// columns read above it, down to the scans (`ColumnPruning`).
 enum Optimizer {
-    /// The plan rewritten: filters pushed down, joins ordered, then columns pruned.
+    /// The plan rewritten: constants folded, filters pushed down, joins ordered, then
+    /// columns pruned.
     static func optimize(_ plan: Plan) -> Plan {
-        let rewritten = rewrite(plan)
+        let rewritten = rewrite(plan.mapExpressions(ConstantFolding.fold))
         let (pruned, _) = ColumnPruning.prune(rewritten, Set(rewritten.schema.indices))
         return pruned
     }
