@@ -18,21 +18,45 @@ struct SerializerFidelityTests {
     }
 
     /// The Data.db and Index.db bytes of `sstable` as the writer writes its content.
-    static func rewrite(_ sstable: SSTable, columnIndexSize: Int? = nil) throws -> (data: [UInt8], index: [UInt8]) {
+    static func rewrite(_ sstable: SSTable, columnIndexSize: Int? = nil) throws -> (data: [UInt8], index: [UInt8], summary: [UInt8], filter: [UInt8]) {
         let layout = TableLayout(schema: .fromHeader(sstable.header))
         let serializer = try PartitionSerializer(header: sstable.header, layout: layout, version: sstable.version)
         var writer = PartitionWriter(serializer: serializer, columnIndexSize: columnIndexSize)
         let scanner = try SSTableScanner(sstable: sstable, layout: layout)
         var data: [UInt8] = [], index: [UInt8] = []
+        var summary = SummaryWriter()
+        // Flushed SSTables size their filter from the exact partition count; others (compaction,
+        // offline writers) from an estimate, recovered here from the file's word count — any
+        // count giving the same words gives the same bits, so the bit layout is still checked.
+        var expectedKeys = try countPartitions(sstable, layout)
+        if let words = try? originalFilterWords(sstable),
+           BloomFilterWriter(expectedKeys: expectedKeys, version: sstable.version).capacity != Int64(words) * 64 {
+            expectedKeys = (words * 64 - 20) / 10
+        }
+        var filter = BloomFilterWriter(expectedKeys: expectedKeys, version: sstable.version)
         while let p = try scanner.nextPartition() {
             try writer.beginPartition(key: p.key, deletion: p.deletion, staticRow: scanner.staticRow)
             while let u = try scanner.nextUnfiltered() { try writer.add(u) }
             writer.endPartition()
+            summary.add(key: p.key, indexPosition: writer.lastEntryIndexPosition)
+            filter.add(key: p.key)
             // Taken a partition at a time, as a file writer would.
             data += writer.takeData()
             index += writer.takeIndex()
         }
-        return (data, index)
+        return (data, index, summary.finish(), filter.finish())
+    }
+
+    static func originalFilterWords(_ sstable: SSTable) throws -> Int {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: sstable.descriptor.path("Filter.db"))))
+        return Int(bytes[4]) << 24 | Int(bytes[5]) << 16 | Int(bytes[6]) << 8 | Int(bytes[7])
+    }
+
+    static func countPartitions(_ sstable: SSTable, _ layout: TableLayout) throws -> Int {
+        let s = try SSTableScanner(sstable: sstable, layout: layout)
+        var n = 0
+        while try s.nextPartition() != nil { n += 1 }
+        return n
     }
 
     static func firstDifference(_ a: [UInt8], _ b: [UInt8]) -> Int {
@@ -58,6 +82,13 @@ struct SerializerFidelityTests {
         if FileManager.default.fileExists(atPath: indexPath) {
             let originalIndex = [UInt8](try Data(contentsOf: URL(fileURLWithPath: indexPath)))
             let sameIndex = written.index == originalIndex
+            for (name, bytes) in [("Summary.db", written.summary), ("Filter.db", written.filter)] {
+                let path = sstable.descriptor.path(name)
+                guard FileManager.default.fileExists(atPath: path) else { continue }
+                let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+                let same = bytes == original
+                #expect(same, "\(entry) \(name): \(bytes.count) bytes written, \(original.count) in the file; first difference at \(Self.firstDifference(bytes, original))")
+            }
             #expect(sameIndex, "\(entry) Index.db: \(written.index.count) bytes written, \(originalIndex.count) in the file; first difference at \(Self.firstDifference(written.index, originalIndex))")
         }
     }

@@ -56,6 +56,8 @@ public struct FormatVersion: Sendable, Hashable, CustomStringConvertible {
     var hasIsTransient: Bool { atLeast("na") }
     var hasMetadataChecksum: Bool { atLeast("na") }
     var hasMaxCompressedLength: Bool { atLeast("na") }
+    /// Before na, Filter.db stored its bit set as big-endian longs (`hasOldBfFormat`).
+    var hasOldBloomFilterFormat: Bool { !atLeast("na") }
     /// nc/oa: covered clustering slice instead of min/max clustering values, the
     /// partition-level deletion presence marker and the key range in StatsMetadata.
     var hasImprovedMinMax: Bool { atLeast("oa") || bigEquivalent == "nc" }

@@ -15,7 +15,10 @@ public struct PartitionWriter {
     public private(set) var index = ByteOutput()
     /// Uncompressed Data.db bytes written so far (taken or not).
     public private(set) var dataPosition: Int64 = 0
+    /// Index.db bytes written so far (taken or not).
     public private(set) var indexPosition: Int64 = 0
+    /// Where the last finished partition's entry starts in Index.db (for Summary.db).
+    public private(set) var lastEntryIndexPosition: Int64 = 0
     public private(set) var partitionCount = 0
 
     // The current partition.
@@ -82,6 +85,7 @@ public struct PartitionWriter {
         // The Index.db entry: key, position, and the promoted index when there is more than
         // one block.
         let before = index.bytes.count
+        lastEntryIndexPosition = indexPosition
         index.write(UInt16(key.count))
         index.writeBytes(key)
         index.writeUnsignedVInt(UInt64(partitionStart))
