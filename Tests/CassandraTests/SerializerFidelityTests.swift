@@ -96,11 +96,11 @@ struct SerializerFidelityTests {
 }
 
 /// Whole SSTables written by `SSTableComponentsWriter` from fixture content, with several
-/// codecs and chunk sizes, read back by the reader to the same rows, checksums included.
-/// (Statistics.db is the fixture's own until the writer writes it.)
+/// codecs, read back by the reader to the same rows, checksums included; a format the writer
+/// cannot write yet (oa) is refused before any file is made.
 @Suite("SSTable component files", .enabled(if: Fixtures.available, Fixtures.skipReason))
 struct ComponentFilesTests {
-    static let tables = ["cassandra-legacy/nb/legacy_nb_clust", "sstable-transformer/oa/spark_test.testtable",
+    static let tables = ["cassandra-legacy/nb/legacy_nb_clust", "cassandra-legacy/ma/legacy_ma_clust_counter",
                          "sstable-to-arrow/md/testtypes1.map", "scylla/mc/slicing_interleaved_rows_and_rts", "scylla/mc/static_row"]
 
     @Test(arguments: tables, [CompressedDataWriter.Codec?.some(.lz4), .some(.zstd), .none])
@@ -120,7 +120,7 @@ struct ComponentFilesTests {
 
         var writer = try SSTableComponentsWriter(directory: dir.path, generation: 7, version: sstable.version,
                                                  serializer: try PartitionSerializer(header: sstable.header, layout: layout, version: sstable.version),
-                                                 codec: codec, chunkLength: 4096,
+                                                 partitioner: sstable.statistics.partitioner, codec: codec, chunkLength: 4096,
                                                  expectedKeys: try SerializerFidelityTests.countPartitions(sstable, layout))
         let scanner = try SSTableScanner(sstable: sstable, layout: layout)
         while let p = try scanner.nextPartition() {
@@ -128,8 +128,7 @@ struct ComponentFilesTests {
             while let u = try scanner.nextUnfiltered() { try writer.add(u) }
             try writer.endPartition()
         }
-        let statistics = [UInt8](try Data(contentsOf: URL(fileURLWithPath: sstable.descriptor.path("Statistics.db"))))
-        let components = try writer.finish(statistics: statistics)
+        let components = try writer.finish()
         #expect(components.contains(codec == nil ? "CRC.db" : "CompressionInfo.db"))
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path)
         #expect(!names.contains { $0.hasSuffix(".tmp") }, "\(names)")
@@ -145,6 +144,23 @@ struct ComponentFilesTests {
         try originalInput.require(Int(originalInput.length))
         let same = back == (try originalInput.readBytes(Int(originalInput.length)))
         #expect(same)
+        #expect(written.statistics.stats.minTimestamp == sstable.statistics.stats.minTimestamp)
+        #expect(written.statistics.stats.estimatedPartitionCount == sstable.statistics.stats.estimatedPartitionCount)
+    }
+
+    @Test func oaIsRefusedBeforeAnyFileIsWritten() throws {
+        let source = try Fixtures.sstableFolder("sstable-transformer/oa/spark_test.testtable")
+        let sstable = try #require(try SSTable.discover(path: source.path).first)
+        let layout = TableLayout(schema: .fromHeader(sstable.header))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("movesql-write-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(throws: SSTableError.self) {
+            _ = try SSTableComponentsWriter(directory: dir.path, generation: 1, version: sstable.version,
+                                            serializer: try PartitionSerializer(header: sstable.header, layout: layout, version: sstable.version),
+                                            expectedKeys: 1)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
     }
 }
 

@@ -4,20 +4,31 @@
 /// Summary and Filter to Cassandra's bytes). Memory holds one chunk, the current partition's
 /// index blocks, the summary samples and the filter bits.
 ///
-/// Statistics.db is not written yet (issue 4 continues): `finish` takes its bytes from the
-/// caller, and nothing outside the tests calls this type until it writes its own.
-struct SSTableComponentsWriter {
-    let descriptor: Descriptor
+/// Statistics.db is written from the metadata collected on the way (formats ma to nb; oa's
+/// statistics layout is not written yet).
+public struct SSTableComponentsWriter {
+    public let descriptor: Descriptor
     private var partitions: PartitionWriter
+    private var collector: MetadataCollector
+    private let partitioner: String
+    private let falsePositiveChance: Double
+    private var partitionStart: Int64 = 0
     private let data: DataFileSink
     private let index: OutputFile
     private var summary = SummaryWriter()
     private var filter: BloomFilterWriter
     private let compressed: Bool
 
-    init(directory: String, generation: Int, version: FormatVersion, serializer: PartitionSerializer,
-         codec: CompressedDataWriter.Codec? = .lz4, chunkLength: Int = 16 * 1024, expectedKeys: Int,
-         falsePositiveChance: Double = 0.01) throws {
+    public init(directory: String, generation: Int, version: FormatVersion, serializer: PartitionSerializer,
+                partitioner: String = "org.apache.cassandra.dht.Murmur3Partitioner",
+                codec: CompressedDataWriter.Codec? = .lz4, chunkLength: Int = 16 * 1024, expectedKeys: Int,
+                falsePositiveChance: Double = 0.01) throws {
+        guard !version.hasImprovedMinMax else {
+            throw SSTableError(.unsupported, file: directory, "writing \(version.letters) SSTables is not supported yet (ma to nb are)")
+        }
+        self.partitioner = partitioner
+        self.falsePositiveChance = falsePositiveChance
+        collector = MetadataCollector(clusteringTypes: serializer.header.clusteringTypes)
         descriptor = Descriptor(directory: directory, version: version, generation: String(generation), formatName: "big")
         partitions = PartitionWriter(serializer: serializer)
         data = try DataFileSink(path: descriptor.path("Data.db"), codec: codec, chunkLength: chunkLength, version: version)
@@ -26,27 +37,39 @@ struct SSTableComponentsWriter {
         compressed = codec != nil
     }
 
-    mutating func beginPartition(key: [UInt8], deletion: DeletionTime, staticRow: Row?) throws {
+    public mutating func beginPartition(key: [UInt8], deletion: DeletionTime, staticRow: Row?) throws {
+        partitionStart = partitions.dataPosition + Int64(partitions.data.bytes.count)
         try partitions.beginPartition(key: key, deletion: deletion, staticRow: staticRow)
+        collector.addKey(key)
+        collector.deletion(deletion)
+        if let staticRow { collector.row(staticRow) }
         summary.add(key: key, indexPosition: partitions.indexPosition)
         filter.add(key: key)
     }
 
-    mutating func add(_ u: Unfiltered) throws {
+    public mutating func add(_ u: Unfiltered) throws {
         try partitions.add(u)
+        switch u {
+        case .row(let r): collector.row(r)
+        case .marker(let m): collector.marker(m)
+        }
         // Flushed between rows so that a wide partition never sits in memory.
         if partitions.data.bytes.count >= 1 << 16 { try data.write(partitions.takeData()) }
     }
 
-    mutating func endPartition() throws {
+    public mutating func endPartition() throws {
         partitions.endPartition()
+        collector.endPartition(size: partitions.dataPosition + Int64(partitions.data.bytes.count) - partitionStart)
         try data.write(partitions.takeData())
         try index.write(partitions.takeIndex())
     }
 
-    /// Writes the remaining components; `statistics` is Statistics.db's content.
-    mutating func finish(statistics: [UInt8]) throws -> [String] {
+    /// Writes the remaining components; returns the component names (as TOC.txt lists them).
+    public mutating func finish() throws -> [String] {
         let info = try data.finish()
+        let ratio = compressed && data.uncompressedLength > 0 ? Double(data.file.size) / Double(data.uncompressedLength) : -1
+        let statistics = try StatisticsWriter.write(partitioner: partitioner, bloomFilterFPChance: falsePositiveChance, collector: collector,
+                                                    compressionRatio: ratio, header: partitions.serializer.header, version: descriptor.version)
         try index.commit()
         try OutputFile.write(info, to: descriptor.path(compressed ? "CompressionInfo.db" : "CRC.db"))
         try OutputFile.write(summary.finish(), to: descriptor.path("Summary.db"))
