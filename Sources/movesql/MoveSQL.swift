@@ -83,7 +83,7 @@ struct SSTableCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sstable",
         abstract: "Inspect Cassandra SSTable files directly.",
-        subcommands: [SSTableDump.self, SSTableDescribe.self]
+        subcommands: [SSTableDump.self, SSTableDescribe.self, SSTableRewrite.self]
     )
 }
 

@@ -240,3 +240,30 @@ struct StatisticsWriterTests {
         #expect(mine.header.regularColumns.map(\.name) == sstable.header.regularColumns.map(\.name))
     }
 }
+
+/// `movesql sstable rewrite`: an md table upgraded to nb (and rewritten as md, uncompressed)
+/// dumps to the same rows; oa is refused with exit status 1 and no SSTable written.
+@Suite("sstable rewrite", .enabled(if: Fixtures.available, Fixtures.skipReason))
+struct SSTableRewriteCLITests {
+    @Test func rewritesDumpToTheSameRows() throws {
+        let binary = try #require(CLI.binary, "the movesql executable next to the test bundle")
+        let source = try Fixtures.sstableFolder("sstable-to-arrow/md/baselines.iot")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("movesql-rewrite-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let original = try CLI.run(binary, ["sstable", "dump", source.path])
+        #expect(original.status == 0)
+        for (sub, args) in [("nb", ["--compression", "snappy"]), ("md", ["--sstable-format", "md", "--compression", "none"])] {
+            let target = dir.appendingPathComponent(sub).path
+            let r = try CLI.run(binary, ["sstable", "rewrite", source.path, target] + args)
+            #expect(r.status == 0, "\(r.stderr)")
+            let names = try FileManager.default.contentsOfDirectory(atPath: target)
+            #expect(names.contains("\(sub)-2-big-Data.db") && names.contains("\(sub)-2-big-Statistics.db"), "\(names)")
+            let dumped = try CLI.run(binary, ["sstable", "dump", target])
+            #expect(dumped.status == 0 && dumped.stdout == original.stdout)
+        }
+        let refused = try CLI.run(binary, ["sstable", "rewrite", source.path, dir.appendingPathComponent("oa").path, "--sstable-format", "oa"])
+        #expect(refused.status == 1 && refused.stderr.contains("not supported yet"))
+        let left = (try? FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("oa").path)) ?? []
+        #expect(left.isEmpty, "\(left)")
+    }
+}

@@ -1,0 +1,93 @@
+import ArgumentParser
+import Cassandra
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct SSTableRewrite: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rewrite",
+        abstract: "Write the content of SSTables again as new SSTables: recompress, rechunk, or upgrade a 3.x file to nb.",
+        discussion: """
+        Each SSTable in SRC becomes one SSTable in DST with the same generation and content, \
+        written as Cassandra would write it (Data.db, Index.db, Summary.db, Filter.db, \
+        Statistics.db, CompressionInfo.db or CRC.db, Digest.crc32, TOC.txt). Files appear \
+        under their names only once complete. Writing oa is not supported yet.
+        """
+    )
+
+    @Argument(help: "A folder of SSTables, or one SSTable component file.")
+    var source: String
+
+    @Argument(help: "The folder to write into (created if missing).")
+    var destination: String
+
+    // Not `--format`: the top-level command's `--format` (output format) takes that name
+    // wherever it appears on the command line.
+    @Option(name: .customLong("sstable-format"), help: "Format version to write: ma to nb.")
+    var format: String = "nb"
+
+    @Option(help: "lz4, snappy, zstd, deflate or none.")
+    var compression: String = "lz4"
+
+    @Option(name: .customLong("chunk-kb"), help: "Compression chunk size in KiB (a power of two).")
+    var chunkKB: Int = 16
+
+    func validate() throws {
+        guard chunkKB > 0, chunkKB & (chunkKB - 1) == 0, chunkKB <= 1024 else {
+            throw ValidationError("--chunk-kb must be a power of two from 1 to 1024")
+        }
+        guard ["lz4", "snappy", "zstd", "deflate", "none"].contains(compression) else {
+            throw ValidationError("--compression is lz4, snappy, zstd, deflate or none")
+        }
+    }
+
+    func run() throws {
+        try runReporting {
+            let version = try FormatVersion(letters: format, family: .big, file: destination)
+            let codec: CompressedDataWriter.Codec? = switch compression {
+            case "lz4": .lz4
+            case "snappy": .snappy
+            case "zstd": .zstd
+            case "deflate": .deflate
+            default: nil
+            }
+            try makeDirectories(destination)
+            var out = OutputBuffer()
+            for sstable in try SSTable.discover(path: source) {
+                let layout = TableLayout(schema: .fromHeader(sstable.header))
+                let serializer = try PartitionSerializer(header: sstable.header, layout: layout, version: version)
+                guard let generation = Int(sstable.descriptor.generation) else {
+                    throw SSTableError(.unsupported, file: sstable.descriptor.path("Data.db"), "generation \(sstable.descriptor.generation) is not a number")
+                }
+                var writer = try SSTableComponentsWriter(
+                    directory: destination, generation: generation, version: version, serializer: serializer,
+                    partitioner: sstable.statistics.partitioner, codec: codec, chunkLength: chunkKB * 1024,
+                    expectedKeys: Int(max(1, sstable.statistics.stats.estimatedPartitionCount)),
+                    falsePositiveChance: sstable.statistics.bloomFilterFPChance)
+                let scanner = try SSTableScanner(sstable: sstable, layout: layout)
+                var partitions = 0
+                while let p = try scanner.nextPartition() {
+                    try writer.beginPartition(key: p.key, deletion: p.deletion, staticRow: scanner.staticRow)
+                    while let u = try scanner.nextUnfiltered() { try writer.add(u) }
+                    try writer.endPartition()
+                    partitions += 1
+                }
+                _ = try writer.finish()
+                out.write("\(sstable.descriptor.baseName) -> \(writer.descriptor.path("Data.db")): \(partitions) partitions\n")
+            }
+            out.flush()
+        }
+    }
+}
+
+/// `mkdir -p`.
+func makeDirectories(_ path: String) throws {
+    var current = path.hasPrefix("/") ? "" : "."
+    for part in path.split(separator: "/") {
+        current += "/" + part
+        if mkdir(current, 0o755) != 0 && errno != EEXIST {
+            throw SSTableError(.io, file: current, "cannot create the folder: \(String(cString: strerror(errno)))")
+        }
+    }
+}
