@@ -119,7 +119,7 @@ public final class MemoryTable: TableSink, @unchecked Sendable {
     // Guarded by `lock`.
     public let schema: [Field]
     private var batches: [Batch] = []
-    private let lock = NSLockish()
+    private let lock = Monitor()
 
     public init(schema: [Field]) { self.schema = schema }
 
@@ -169,7 +169,7 @@ public final class Catalog: @unchecked Sendable {
     // Guarded by `lock`.
     private var tables: [String: TableProvider] = [:]
     private var order: [String] = []
-    private let lock = NSLockish()
+    private let lock = Monitor()
 
     public init() {}
 
@@ -195,22 +195,4 @@ public final class Catalog: @unchecked Sendable {
     }
 
     public var names: [String] { lock.withLock { order } }
-}
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// A pthread mutex, so the engine needs no Foundation.
-final class NSLockish: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-    init() { pthread_mutex_init(&mutex, nil) }
-    deinit { pthread_mutex_destroy(&mutex) }
-    func withLock<T>(_ body: () throws -> T) rethrows -> T {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return try body()
-    }
 }

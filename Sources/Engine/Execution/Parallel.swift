@@ -17,7 +17,8 @@ public struct ExecutionContext: Sendable {
     public static var processorCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 }
 
-/// A mutex with one condition variable: the only synchronisation the exchanges need.
+/// A mutex with one condition variable: the engine's one lock (catalogs, tables) and all
+/// the synchronisation the exchanges need. pthreads, so the engine needs no Foundation.
 final class Monitor: @unchecked Sendable {
     private var mutex = pthread_mutex_t()
     private var condition = pthread_cond_t()
