@@ -145,7 +145,8 @@ func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
 }
 
 extension String {
-    func trimmingCharacters() -> String {
+    /// The string without leading and trailing whitespace (no Foundation needed).
+    public func trimmingCharacters() -> String {
         var s = Substring(self)
         while let f = s.first, f.isWhitespace { s = s.dropFirst() }
         while let l = s.last, l.isWhitespace { s = s.dropLast() }
