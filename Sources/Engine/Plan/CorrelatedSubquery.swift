@@ -31,31 +31,28 @@ enum CorrelatedSubquery {
         // (fingerprints, and so GROUP BY matching and common subexpressions, go by name).
         let name = "subquery#\(serial.add(1, ordering: .relaxed).newValue)"
         return BoundFunction(name: name, returnType: type) { args, count in
-            var cache: [[Value]: Result] = [:]
+            // Each distinct combination of outer values: the subquery's first-column values.
+            var cache: [[Value]: [Value]] = [:]
             var b = ColumnBuilder(type: type, capacity: count)
             for i in 0..<count {
                 let parameters = args[needles...].map { $0.value(at: i) }
                 let key = parameters.map(ValueOrder.hashKey)
-                let result: Result
-                if let r = cache[key] { result = r } else {
-                    result = try run(plan.binding(parameters), mode, context, at: location)
-                    cache[key] = result
+                let rows: [Value]
+                if let r = cache[key] { rows = r } else {
+                    rows = try run(plan.binding(parameters), mode, context, at: location)
+                    cache[key] = rows
                 }
-                switch (mode, result) {
-                case (.exists(let negated), .rows(let rows)): b.append(.bool(rows.isEmpty == negated))
-                case (.scalar, .rows(let rows)): b.append(rows.first ?? .null)
-                case (.inList(let negated), .rows(let rows)):
-                    b.append(membership(args[0].value(at: i), rows, negated: negated))
-                default: b.appendNull()
+                switch mode {
+                case .exists(let negated): b.append(.bool(rows.isEmpty == negated))
+                case .scalar: b.append(rows.first ?? .null)
+                case .inList(let negated): b.append(membership(args[0].value(at: i), rows, negated: negated))
                 }
             }
             return b.finish()
         }
     }
 
-    enum Result { case rows([Value]) }
-
-    static func run(_ plan: Plan, _ mode: Mode, _ context: ExecutionContext, at location: SourceLocation) throws -> Result {
+    static func run(_ plan: Plan, _ mode: Mode, _ context: ExecutionContext, at location: SourceLocation) throws -> [Value] {
         let limited: Plan
         switch mode {
         case .exists: limited = .limit(plan, limit: 1, offset: 0)
@@ -69,7 +66,7 @@ enum CorrelatedSubquery {
         if case .scalar = mode, rows.count > 1 {
             throw SQLError(.runtime, "a scalar subquery returned more than one row", at: location)
         }
-        return .rows(rows)
+        return rows
     }
 
     /// `needle IN (rows)` with SQL's three values: NULL when not found but a NULL was there.
