@@ -20,19 +20,21 @@ let package = Package(
         .systemLibrary(name: "CSnappy", providers: [.apt(["libsnappy-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "Digests"),
+        .target(name: "JSON"),
         .target(
             name: "Cassandra",
-            dependencies: ["CLZ4", "CZstd", "CSnappy", "CZlib", "Digests"]
+            dependencies: ["CLZ4", "CZstd", "CSnappy", "CZlib", "Digests", "JSON"]
         ),
         .target(name: "SQL"),
         .target(name: "Columnar"),
-        .target(name: "Engine", dependencies: ["SQL", "Columnar", "Digests"]),
+        .target(name: "Engine", dependencies: ["SQL", "Columnar", "Digests", "JSON"]),
         .target(name: "MoveSQL", dependencies: ["Engine", "SQL", "Columnar"]),
         .executableTarget(
             name: "movesql",
             dependencies: [
                 "Cassandra",
                 "Engine",
+                "JSON",
                 "SQL",
                 "Columnar",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -40,8 +42,12 @@ let package = Package(
         ),
         .testTarget(
             name: "CassandraTests",
-            dependencies: ["Cassandra", "Digests"],
+            dependencies: ["Cassandra", "Digests", "JSON"],
             exclude: ["Support/expand_rows.py"]
+        ),
+        .testTarget(
+            name: "JSONTests",
+            dependencies: ["JSON"]
         ),
         .testTarget(
             name: "SQLTests",

@@ -1,4 +1,5 @@
 import Columnar
+import JSON
 import SQL
 #if canImport(Glibc)
 import Glibc
@@ -127,57 +128,45 @@ enum FileReaders {
 
     // MARK: JSON
 
-    /// A parsed JSON value.
-    indirect enum JSON {
-        case null, bool(Bool), int(Int64), double(Double), string(String), array([JSON]), object([(String, JSON)])
-
-        /// Scalars as engine values; arrays and objects as their JSON text.
-        var value: Value {
-            switch self {
-            case .null: return .null
-            case .bool(let b): return .bool(b)
-            case .int(let i): return .int(i)
-            case .double(let d): return .double(d)
-            case .string(let s): return .string(s)
-            case .array, .object: return .string(text)
-            }
-        }
-
-        var text: String {
-            switch self {
-            case .null: return "null"
-            case .bool(let b): return b ? "true" : "false"
-            case .int(let i): return String(i)
-            case .double(let d): return "\(d)"
-            case .string(let s): return "\"" + s + "\""
-            case .array(let items): return "[" + items.map(\.text).joined(separator: ", ") + "]"
-            case .object(let fields): return "{" + fields.map { "\"\($0.0)\": \($0.1.text)" }.joined(separator: ", ") + "}"
-            }
+    /// Scalars as engine values; arrays and objects as their JSON text.
+    static func engineValue(_ j: JSONValue) -> Value {
+        switch j {
+        case .null: return .null
+        case .bool(let b): return .bool(b)
+        case .int(let i): return .int(i)
+        case .number(let s): return Double(s).map(Value.double) ?? .string(s)
+        case .string(let s): return .string(s)
+        case .array, .object: return .string(j.text)
         }
     }
 
     /// Newline-delimited JSON objects, or one array of objects. Keys in first-seen order.
     static func readJSON(_ path: String, at loc: SourceLocation) throws -> MemoryTable {
         let text = try readFile(path, at: loc)
-        var parser = JSONParser(Array(text.unicodeScalars), path: path)
-        var objects: [[(String, JSON)]] = []
-        func object(_ j: JSON) throws -> [(String, JSON)] {
-            guard case .object(let fields) = j else { throw parser.error("expected an object") }
+        var parser = JSONParser(text)
+        func failure(_ e: JSONError) -> SQLError { SQLError(.runtime, "\(path): \(e)") }
+        var objects: [[(String, JSONValue)]] = []
+        func object(_ j: JSONValue) throws -> [(String, JSONValue)] {
+            guard case .object(let fields) = j else { throw failure(parser.error("expected an object")) }
             return fields
         }
-        parser.skipSpace()
-        if parser.peek == "[" {
-            guard case .array(let items) = try parser.value() else { throw parser.error("expected an array") }
-            for item in items { objects.append(try object(item)) }
-        } else {
-            while !parser.atEnd {
-                objects.append(try object(try parser.value()))
+        do {
+            parser.skipSpace()
+            if parser.peek == UInt8(ascii: "[") {
+                guard case .array(let items) = try parser.value() else { throw failure(parser.error("expected an array")) }
+                for item in items { objects.append(try object(item)) }
                 parser.skipSpace()
+                guard parser.atEnd else { throw failure(parser.error("unexpected text after the array")) }
+            } else {
+                while let doc = try parser.nextDocument() { objects.append(try object(doc)) }
             }
+        } catch let e as JSONError {
+            throw failure(e)
         }
         var names: [String] = []
-        for o in objects { for (k, _) in o where !names.contains(k) { names.append(k) } }
-        let raw = names.map { n in objects.map { o in o.first { $0.0 == n }?.1.value ?? .null } }
+        var seen = Set<String>()
+        for o in objects { for (k, _) in o where seen.insert(k).inserted { names.append(k) } }
+        let raw = names.map { n in objects.map { o in o.first { $0.0 == n }.map { engineValue($0.1) } ?? .null } }
         let types = raw.map { column -> DataType in
             var t = DataType.null
             for v in column {
@@ -206,108 +195,6 @@ enum FileReaders {
         case .int: return .bigint
         case .double: return .double
         default: return .varchar
-        }
-    }
-
-    struct JSONParser {
-        let s: [Unicode.Scalar]
-        let path: String
-        var i = 0
-        var line = 1
-
-        init(_ s: [Unicode.Scalar], path: String) { self.s = s; self.path = path }
-
-        var atEnd: Bool { i >= s.count }
-        var peek: Unicode.Scalar? { i < s.count ? s[i] : nil }
-
-        func error(_ m: String) -> SQLError { SQLError(.runtime, "\(path):\(line): \(m)") }
-
-        mutating func skipSpace() {
-            while let c = peek, c == " " || c == "\n" || c == "\t" || c == "\r" {
-                if c == "\n" { line += 1 }
-                i += 1
-            }
-        }
-
-        mutating func value() throws -> JSON {
-            skipSpace()
-            guard let c = peek else { throw error("unexpected end of JSON") }
-            switch c {
-            case "{":
-                i += 1
-                var fields: [(String, JSON)] = []
-                skipSpace()
-                if peek == "}" { i += 1 } else {
-                    while true {
-                        skipSpace()
-                        guard case .string(let k) = try value() else { throw error("object keys must be strings") }
-                        skipSpace()
-                        guard peek == ":" else { throw error("expected ':'") }
-                        i += 1
-                        fields.append((k, try value()))
-                        skipSpace()
-                        if peek == "," { i += 1; continue }
-                        guard peek == "}" else { throw error("expected ',' or '}'") }
-                        i += 1
-                        break
-                    }
-                }
-                return .object(fields)
-            case "[":
-                i += 1
-                var items: [JSON] = []
-                skipSpace()
-                if peek == "]" { i += 1; return .array([]) }
-                while true {
-                    items.append(try value())
-                    skipSpace()
-                    if peek == "," { i += 1; continue }
-                    guard peek == "]" else { throw error("expected ',' or ']'") }
-                    i += 1
-                    return .array(items)
-                }
-            case "\"":
-                i += 1
-                var out = String.UnicodeScalarView()
-                while true {
-                    guard let ch = peek else { throw error("unterminated string") }
-                    i += 1
-                    if ch == "\"" { break }
-                    if ch == "\\" {
-                        guard let e = peek else { throw error("unterminated string") }
-                        i += 1
-                        switch e {
-                        case "n": out.append("\n")
-                        case "t": out.append("\t")
-                        case "r": out.append("\r")
-                        case "b": out.append("\u{8}")
-                        case "f": out.append("\u{c}")
-                        case "u":
-                            guard i + 4 <= s.count, let code = UInt32(String(String.UnicodeScalarView(s[i..<(i + 4)])), radix: 16),
-                                  let scalar = Unicode.Scalar(code) else { throw error("bad \\u escape") }
-                            out.append(scalar)
-                            i += 4
-                        default: out.append(e)
-                        }
-                    } else {
-                        out.append(ch)
-                    }
-                }
-                return .string(String(out))
-            default:
-                var word = String.UnicodeScalarView()
-                while let ch = peek, !",}] \n\t\r".unicodeScalars.contains(ch) { word.append(ch); i += 1 }
-                let w = String(word)
-                switch w {
-                case "true": return .bool(true)
-                case "false": return .bool(false)
-                case "null": return .null
-                default:
-                    if let n = Int64(w) { return .int(n) }
-                    if let d = Double(w) { return .double(d) }
-                    throw error("unexpected '\(w)'")
-                }
-            }
         }
     }
 }
