@@ -21,9 +21,9 @@ public enum ValueJSON {
         case .decimal(let unscaled, let scale):
             writeString(BigDecimalText.decimalString(unscaled: unscaled, scale: scale), to: &out)
         case .float(let f):
-            if f.isNaN { out += "NaN" } else if f.isInfinite { out += f < 0 ? "-Infinity" : "Infinity" } else { out += "\(f)" }
+            if f.isNaN { out += "\"NaN\"" } else if f.isInfinite { out += f < 0 ? "\"-Infinity\"" : "\"Infinity\"" } else { out += "\(f)" }
         case .double(let d):
-            if d.isNaN { out += "NaN" } else if d.isInfinite { out += d < 0 ? "-Infinity" : "Infinity" } else { out += "\(d)" }
+            if d.isNaN { out += "\"NaN\"" } else if d.isInfinite { out += d < 0 ? "\"-Infinity\"" : "\"Infinity\"" } else { out += "\(d)" }
         case .text(let s): writeString(s, to: &out)
         case .blob(let b): writeString("0x" + hexString(b), to: &out)
         case .uuid(let b): writeString(uuidString(b), to: &out)
