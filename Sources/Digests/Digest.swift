@@ -2,39 +2,9 @@
 /// sha256() SQL functions share them.
 public enum Digest {
     public static func md5(_ message: [UInt8]) -> [UInt8] {
-        let s: [UInt32] = [7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20,
-                           4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21]
-        var k = [UInt32](repeating: 0, count: 64)
-        for i in 0..<64 { k[i] = UInt32(truncatingIfNeeded: Int64((abs(sin(Double(i + 1))) * 4_294_967_296.0))) }
-        var a0: UInt32 = 0x6745_2301, b0: UInt32 = 0xefcd_ab89, c0: UInt32 = 0x98ba_dcfe, d0: UInt32 = 0x1032_5476
-        var msg = message
-        let bits = UInt64(message.count) &* 8
-        msg.append(0x80)
-        while msg.count % 64 != 56 { msg.append(0) }
-        for i in 0..<8 { msg.append(UInt8(truncatingIfNeeded: bits >> (8 * UInt64(i)))) }
-        for chunk in stride(from: 0, to: msg.count, by: 64) {
-            var m = [UInt32](repeating: 0, count: 16)
-            for i in 0..<16 {
-                let j = chunk + i * 4
-                m[i] = UInt32(msg[j]) | UInt32(msg[j + 1]) << 8 | UInt32(msg[j + 2]) << 16 | UInt32(msg[j + 3]) << 24
-            }
-            var a = a0, b = b0, c = c0, d = d0
-            for i in 0..<64 {
-                var f: UInt32
-                let g: Int
-                switch i {
-                case 0..<16: f = (b & c) | (~b & d); g = i
-                case 16..<32: f = (d & b) | (~d & c); g = (5 * i + 1) % 16
-                case 32..<48: f = b ^ c ^ d; g = (3 * i + 5) % 16
-                default: f = c ^ (b | ~d); g = (7 * i) % 16
-                }
-                f = f &+ a &+ k[i] &+ m[g]
-                a = d; d = c; c = b
-                b = b &+ ((f << s[i]) | (f >> (32 - s[i])))
-            }
-            a0 &+= a; b0 &+= b; c0 &+= c; d0 &+= d
-        }
-        return [a0, b0, c0, d0].flatMap { v in (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * UInt32($0))) } }
+        var h = MD5()
+        h.update(message)
+        return h.finish()
     }
 
     static let k256: [UInt32] = [
@@ -122,5 +92,83 @@ public enum Hex {
             i += 2
         }
         return out
+    }
+}
+
+/// MD5 over data given in pieces (manifest checksums of files of any size).
+public struct MD5 {
+    private static let shifts: [UInt32] = [7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20,
+                                           5, 9, 14, 20, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 6, 10, 15, 21, 6, 10, 15, 21,
+                                           6, 10, 15, 21, 6, 10, 15, 21]
+    private static let k: [UInt32] = (0..<64).map { UInt32(truncatingIfNeeded: Int64(abs(sin(Double($0 + 1))) * 4_294_967_296.0)) }
+    private var state: (UInt32, UInt32, UInt32, UInt32) = (0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476)
+    private var pending: [UInt8] = []
+    private var length: UInt64 = 0
+
+    public init() {}
+
+    public mutating func update(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { update($0) }
+    }
+
+    public mutating func update(_ bytes: UnsafeBufferPointer<UInt8>) {
+        length &+= UInt64(bytes.count)
+        var i = 0
+        if !pending.isEmpty {
+            let take = min(64 - pending.count, bytes.count)
+            pending.append(contentsOf: bytes[0..<take])
+            i = take
+            if pending.count == 64 {
+                pending.withUnsafeBufferPointer { block($0.baseAddress!) }
+                pending.removeAll(keepingCapacity: true)
+            }
+        }
+        while i + 64 <= bytes.count {
+            block(bytes.baseAddress! + i)
+            i += 64
+        }
+        if i < bytes.count { pending.append(contentsOf: bytes[i...]) }
+    }
+
+    public mutating func finish() -> [UInt8] {
+        let bits = length &* 8
+        var tail: [UInt8] = [0x80]
+        while (pending.count + tail.count) % 64 != 56 { tail.append(0) }
+        for i in 0..<8 { tail.append(UInt8(truncatingIfNeeded: bits >> (8 * UInt64(i)))) }
+        let saved = length
+        update(tail)
+        length = saved
+        let (a, b, c, d) = state
+        return [a, b, c, d].flatMap { v in (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * UInt32($0))) } }
+    }
+
+    private mutating func block(_ p: UnsafePointer<UInt8>) {
+        var m = (UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0),
+                 UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0))
+        withUnsafeMutableBytes(of: &m) { raw in
+            let words = raw.bindMemory(to: UInt32.self)
+            for i in 0..<16 {
+                let j = i * 4
+                words[i] = UInt32(p[j]) | UInt32(p[j + 1]) << 8 | UInt32(p[j + 2]) << 16 | UInt32(p[j + 3]) << 24
+            }
+        }
+        var (a, b, c, d) = state
+        withUnsafeBytes(of: &m) { raw in
+            let words = raw.bindMemory(to: UInt32.self)
+            for i in 0..<64 {
+                var f: UInt32
+                let g: Int
+                switch i {
+                case 0..<16: f = (b & c) | (~b & d); g = i
+                case 16..<32: f = (d & b) | (~d & c); g = (5 * i + 1) % 16
+                case 32..<48: f = b ^ c ^ d; g = (3 * i + 5) % 16
+                default: f = c ^ (b | ~d); g = (7 * i) % 16
+                }
+                f = f &+ a &+ MD5.k[i] &+ words[g]
+                a = d; d = c; c = b
+                b = b &+ ((f << MD5.shifts[i]) | (f >> (32 - MD5.shifts[i])))
+            }
+        }
+        state = (state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d)
     }
 }

@@ -13,9 +13,10 @@ struct MoveSQL: ParsableCommand {
         discussion: """
         With -e or --script, runs SQL in one session and prints each query's result; with \
         neither, reads SQL from standard input, or, at a terminal, starts an interactive prompt \
-        (history in ~/.movesql_history). `movesql sstable …` reads SSTables directly.
+        (history in ~/.movesql_history). `movesql sstable …` reads and writes SSTables directly; \
+        `movesql backup …` makes backups.
         """,
-        subcommands: [SSTableCommand.self]
+        subcommands: [SSTableCommand.self, BackupCommand.self]
     )
 
     @Option(name: .short, help: ArgumentHelp("Run this SQL (one or more statements).", valueName: "SQL"))
@@ -82,6 +83,7 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 struct SSTableCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sstable",
+        _superCommandName: "movesql",
         abstract: "Inspect Cassandra SSTable files directly.",
         subcommands: [SSTableDump.self, SSTableDescribe.self, SSTableRewrite.self]
     )

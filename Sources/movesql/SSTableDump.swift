@@ -59,7 +59,7 @@ struct SSTableDump: ParsableCommand {
 
     func run() throws {
         try runReporting {
-            let schema = try schemaFile.map { try loadSchema(path: $0) }
+            let schema = try schemaFile.map { try loadSchema(path: $0, sstables: path) }
             let reader = try TableReader(path: path, schema: schema)
             var filter = PartitionFilter.all
             if !keyValues.isEmpty {
@@ -95,7 +95,9 @@ struct SSTableDump: ParsableCommand {
     }
 }
 
-func loadSchema(path: String) throws -> TableSchema {
+/// The table of a schema file; with several tables, the one the SSTables' folder names
+/// (`<keyspace>/<table>-<id>/`, as in Cassandra's data folders and Medusa's backups).
+func loadSchema(path: String, sstables: String? = nil) throws -> TableSchema {
     let bytes = try RandomAccessFile.readAll(path: path)
     let tables: [TableSchema]
     do {
@@ -103,10 +105,16 @@ func loadSchema(path: String) throws -> TableSchema {
     } catch let e as CQLSchemaParser.ParseError {
         throw CLIError("\(path): \(e)")
     }
-    guard tables.count == 1 else {
-        throw CLIError("\(path): expected one CREATE TABLE, found \(tables.count)")
+    if tables.count == 1 { return tables[0] }
+    if let sstables {
+        var parts = sstables.split(separator: "/").map(String.init)
+        if let last = parts.last, last.contains("-big-") || last.contains("-bti-") { parts.removeLast() }
+        if parts.count >= 2, let dash = parts[parts.count - 1].lastIndex(of: "-") {
+            let table = String(parts[parts.count - 1][..<dash]), keyspace = parts[parts.count - 2]
+            if let t = tables.first(where: { $0.name == table && ($0.keyspace == nil || $0.keyspace == keyspace) }) { return t }
+        }
     }
-    return tables[0]
+    throw CLIError("\(path): expected one CREATE TABLE, found \(tables.count) (and the SSTables' folder names none of them)")
 }
 
 /// Parses `2026-11-30T00:00:00Z` (fractional seconds and offsets allowed) to epoch seconds.

@@ -22,9 +22,7 @@ struct SSTableRewrite: ParsableCommand {
     @Argument(help: "The folder to write into (created if missing).")
     var destination: String
 
-    // Not `--format`: the top-level command's `--format` (output format) takes that name
-    // wherever it appears on the command line.
-    @Option(name: .customLong("sstable-format"), help: "Format version to write: ma to nb.")
+    @Option(name: [.customLong("format"), .customLong("sstable-format")], help: "Format version to write: ma to nb.")
     var format: String = "nb"
 
     @Option(help: "lz4, snappy, zstd, deflate or none.")
@@ -77,17 +75,6 @@ struct SSTableRewrite: ParsableCommand {
                 out.write("\(sstable.descriptor.baseName) -> \(writer.descriptor.path("Data.db")): \(partitions) partitions\n")
             }
             out.flush()
-        }
-    }
-}
-
-/// `mkdir -p`.
-func makeDirectories(_ path: String) throws {
-    var current = path.hasPrefix("/") ? "" : "."
-    for part in path.split(separator: "/") {
-        current += "/" + part
-        if mkdir(current, 0o755) != 0 && errno != EEXIST {
-            throw SSTableError(.io, file: current, "cannot create the folder: \(String(cString: strerror(errno)))")
         }
     }
 }

@@ -27,22 +27,33 @@ public struct CQLSchemaParser {
     private var types: [String: UserTypeDefinition] = [:]
 
     /// Parses every statement; returns the tables, with user types resolved.
-    public static func parse(_ text: String) throws -> [TableSchema] {
+    public static func parse(_ text: String) throws -> [TableSchema] { try parseSchema(text).tables }
+
+    /// Parses a schema export (`cqlsh DESCRIBE` or the driver's `export_as_string`, as Medusa
+    /// uploads it): keyspaces with their replication, user types and tables. Other statements
+    /// (indexes, views, functions, aggregates, triggers) are skipped.
+    public static func parseSchema(_ text: String) throws -> CQLSchema {
         var p = CQLSchemaParser()
         p.tokens = try tokenize(text)
-        var tables: [TableSchema] = []
+        var schema = CQLSchema()
         while p.pos < p.tokens.count {
             if p.accept(.symbol(";")) { continue }
             try p.expectKeyword("create")
-            if p.acceptKeyword("type") {
+            if p.acceptKeyword("keyspace") || p.acceptKeyword("schema") {
+                schema.keyspaces.append(try p.parseKeyspace())
+            } else if p.acceptKeyword("type") {
                 try p.parseType()
             } else if p.acceptKeyword("table") || p.acceptKeyword("columnfamily") {
-                tables.append(try p.parseTable())
+                let (table, id) = try p.parseTable()
+                schema.tables.append(table)
+                schema.tableIDs.append(id)
+            } else if ["index", "custom", "materialized", "function", "aggregate", "trigger", "or"].contains(where: { p.check(.ident($0, quoted: false)) }) {
+                p.skipStatement()
             } else {
-                throw p.error("expected TYPE or TABLE after CREATE")
+                throw p.error("expected KEYSPACE, TYPE or TABLE after CREATE")
             }
         }
-        return tables
+        return schema
     }
 
     // MARK: statements
@@ -74,7 +85,52 @@ public struct CQLSchemaParser {
         types[name] = UserTypeDefinition(keyspace: ks ?? "", name: name, fieldNames: names, fieldTypes: fieldTypes)
     }
 
-    private mutating func parseTable() throws -> TableSchema {
+    private mutating func skipStatement() {
+        while pos < tokens.count && tokens[pos].token != .symbol(";") { pos += 1 }
+    }
+
+    private mutating func parseKeyspace() throws -> KeyspaceDefinition {
+        try ifNotExists()
+        let name = try identifier()
+        var replication: [String: String] = [:]
+        var durableWrites = true
+        if acceptKeyword("with") {
+            repeat {
+                let option = try identifier()
+                try expect(.symbol("="))
+                if option == "replication" {
+                    try expect(.symbol("{"))
+                    repeat {
+                        if check(.symbol("}")) { break }
+                        guard case .string(let k)? = peek else { throw error("expected a quoted replication option") }
+                        pos += 1
+                        try expect(.symbol(":"))
+                        switch peek {
+                        case .string(let v)?, .number(let v)?: replication[k] = v; pos += 1
+                        default: throw error("expected the value of replication option '\(k)'")
+                        }
+                    } while accept(.symbol(","))
+                    try expect(.symbol("}"))
+                } else if option == "durable_writes" {
+                    durableWrites = !acceptKeyword("false")
+                    if durableWrites { _ = acceptKeyword("true") }
+                } else {
+                    try skipOptionValue()
+                }
+            } while acceptKeyword("and")
+        }
+        guard let strategy = replication["class"] else { throw error("keyspace \(name) has no replication class") }
+        var factors: [String: Int] = [:]
+        for (k, v) in replication where k != "class" {
+            // Cassandra 4 allows "3/1" (transient replicas): the full count is what is stored.
+            guard let n = Int(v.split(separator: "/").first ?? "") else { throw error("replication factor '\(v)' for \(k) is not a number") }
+            factors[k] = n
+        }
+        return KeyspaceDefinition(name: name, strategy: strategy.split(separator: ".").last.map(String.init) ?? strategy,
+                                  replicationFactors: factors, durableWrites: durableWrites)
+    }
+
+    private mutating func parseTable() throws -> (TableSchema, String?) {
         try ifNotExists()
         let (ks, name) = try qualifiedName()
         try expect(.symbol("("))
@@ -109,6 +165,7 @@ public struct CQLSchemaParser {
         try expect(.symbol(")"))
         var descending = Set<String>()
         var compact = false
+        var tableID: String?
         if acceptKeyword("with") {
             repeat {
                 if acceptKeyword("clustering") {
@@ -123,6 +180,18 @@ public struct CQLSchemaParser {
                 } else if acceptKeyword("compact") {
                     try expectKeyword("storage")
                     compact = true
+                } else if acceptKeyword("id") {
+                    try expect(.symbol("="))
+                    // A uuid tokenizes into pieces; its text is their concatenation.
+                    var text = ""
+                    while let t = peek, t != .symbol(";"), t != .ident("and", quoted: false) {
+                        switch t {
+                        case .ident(let v, _), .number(let v), .string(let v): text += v
+                        case .symbol(let c): text.append(c)
+                        }
+                        pos += 1
+                    }
+                    tableID = text
                 } else {
                     _ = try identifier()
                     if accept(.symbol(".")) { _ = try identifier() }
@@ -144,9 +213,9 @@ public struct CQLSchemaParser {
         let others = columns.filter { !keyNames.contains($0.name) }
         let statics = others.filter(\.isStatic).map { ColumnDefinition(name: $0.name, type: $0.type, kind: .staticColumn) }
         let regulars = others.filter { !$0.isStatic }.map { ColumnDefinition(name: $0.name, type: $0.type, kind: .regular) }
-        return TableSchema(keyspace: ks, name: name, partitionKey: pk, clustering: ck, staticColumns: statics,
-                           regularColumns: regulars, isStaticCompact: compact && ck.isEmpty,
-                           displayOrder: columns.map(\.name))
+        return (TableSchema(keyspace: ks, name: name, partitionKey: pk, clustering: ck, staticColumns: statics,
+                            regularColumns: regulars, isStaticCompact: compact && ck.isEmpty,
+                            displayOrder: columns.map(\.name)), tableID)
     }
 
     private mutating func skipOptionValue() throws {
@@ -331,5 +400,42 @@ public struct CQLSchemaParser {
             throw ParseError(message: "unexpected character '\(c)'", line: line, column: col)
         }
         return out
+    }
+}
+
+/// A keyspace's replication, as CREATE KEYSPACE gives it.
+public struct KeyspaceDefinition: Sendable, Equatable {
+    public var name: String
+    /// The strategy's class name without its package: `SimpleStrategy`, `NetworkTopologyStrategy`.
+    public var strategy: String
+    /// `SimpleStrategy`: `replication_factor`; `NetworkTopologyStrategy`: one entry per datacenter.
+    public var replicationFactors: [String: Int]
+    public var durableWrites: Bool
+
+    public init(name: String, strategy: String, replicationFactors: [String: Int], durableWrites: Bool = true) {
+        self.name = name
+        self.strategy = strategy
+        self.replicationFactors = replicationFactors
+        self.durableWrites = durableWrites
+    }
+}
+
+/// Everything a schema export describes.
+public struct CQLSchema: Sendable {
+    public var keyspaces: [KeyspaceDefinition] = []
+    public var tables: [TableSchema] = []
+    /// Per table (same index): the id given by `WITH id = …`, if any.
+    public var tableIDs: [String?] = []
+
+    public init() {}
+
+    public func keyspace(_ name: String) -> KeyspaceDefinition? { keyspaces.first { $0.name == name } }
+
+    /// `keyspace.table`, or a bare table name when only one table has it.
+    public func table(_ qualified: String) -> TableSchema? {
+        let parts = qualified.split(separator: ".", maxSplits: 1).map(String.init)
+        if parts.count == 2 { return tables.first { $0.keyspace == parts[0] && $0.name == parts[1] } }
+        let matches = tables.filter { $0.name == qualified }
+        return matches.count == 1 ? matches[0] : nil
     }
 }
