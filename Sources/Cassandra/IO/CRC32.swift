@@ -40,3 +40,28 @@ public struct CRC32: Sendable {
         return c.value
     }
 }
+
+/// CRC-32C (Castagnoli), as the KV value metadata's checksum uses (data-models.md §1.7).
+public struct CRC32C: Sendable {
+    private static let table: [UInt32] = (0..<256).map { i -> UInt32 in
+        var c = UInt32(i)
+        for _ in 0..<8 { c = c & 1 != 0 ? 0x82F6_3B78 ^ (c >> 1) : c >> 1 }
+        return c
+    }
+
+    public private(set) var value: UInt32 = 0
+
+    public init() {}
+
+    public mutating func update(_ bytes: [UInt8]) {
+        var c = ~value
+        for b in bytes { c = Self.table[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
+        value = ~c
+    }
+
+    public static func checksum(_ bytes: [UInt8]) -> UInt32 {
+        var c = CRC32C()
+        c.update(bytes)
+        return c.value
+    }
+}

@@ -1,0 +1,142 @@
+import Digests
+import JSON
+
+/// Time-Series namespaces shaped as data-models.md §2 and its checklist (§6): a slice metadata
+/// table with four slices of different bucket configurations (one DELETED with its table
+/// absent, one ACTIVE), events of 1–N items, hedged duplicate writes, a bursty series spread
+/// over every event bucket, compressed item values, and a `wide_` copy of the bursty series'
+/// partitions with its `wide_row` entries.
+enum TimeSeriesFamily {
+    static let itemKeys = ["bitrate", "country", "device_type", "duration_ms", "title_id"]
+
+    /// `hash(event_id) mod eventBuckets` with Murmur3 of the UTF-8 id (data-models.md §2.2).
+    static func eventBucket(_ eventID: String, _ buckets: Int) -> Int {
+        Int(Murmur3.hash(Array(eventID.utf8)).0 % UInt64(buckets))
+    }
+
+    struct Event {
+        var series: String
+        var time: Int64  // ms
+        var id: String
+        var items: [(String, [UInt8], [UInt8])]
+        var hedged: Bool
+    }
+
+    static func generate(_ c: SyntheticCluster, until target: Double) throws {
+        let slices = SynthSchemas.slices(started: c.started)
+        let meta = try c.partition("ts.time_slice_metadata", [("namespace", .string("playback"))])
+        for s in slices {
+            meta.write(.insert, clustering: [("start_time", .string(ValueJSON.timestampString(milliseconds: s.start * 1000)))],
+                       fields: [("values", .object([("end_time", .string(ValueJSON.timestampString(milliseconds: s.end * 1000))),
+                                                    ("table_name", .string(s.table)), ("status", .string(s.status)),
+                                                    ("metadata", .string(s.metadata))]))],
+                       at: meta.timestamp(second: s.start), flush: 1)
+        }
+        try c.finish(meta)
+        let live = slices.filter { $0.status != "DELETED" }
+        // The bursty series first: one time bucket of the split slice, every event bucket.
+        let split = SynthSchemas.splitSlice(started: c.started)
+        var burst: [Event] = []
+        for _ in 0..<200 {
+            burst.append(event(c, series: "device-burst", slice: split, bucket: 3))
+        }
+        try write(c, burst, slice: split, copyTo: "ts.wide_" + split.table + "_0")
+        var n = 0
+        while c.estimatedBytes < target {
+            let slice = live[n % live.count]
+            let series = "device-\(n)"
+            var events: [Event] = []
+            for _ in 0..<c.random.skewed(max: 60) { events.append(event(c, series: series, slice: slice, bucket: nil)) }
+            try write(c, events, slice: slice, copyTo: nil)
+            n += 1
+        }
+    }
+
+    static func event(_ c: SyntheticCluster, series: String, slice: SynthSchemas.Slice, bucket: Int64?) -> Event {
+        let end = min(slice.end, c.started)
+        var ms: Int64
+        if let bucket {
+            ms = (slice.start + bucket * slice.secondsPerTimeBucket) * 1000 + Int64(c.random.int(Int(slice.secondsPerTimeBucket * 1000)))
+        } else {
+            ms = slice.start * 1000 + Int64(c.random.int(Int(max(1, end - slice.start) * 1000)))
+        }
+        ms = min(ms, end * 1000 - 1)
+        var items: [(String, [UInt8], [UInt8])] = []
+        for k in itemKeys where items.isEmpty || c.random.chance(0.4) {
+            var value = Array("\(k)=\(c.random.int(100_000))".utf8)
+            var metadata: [UInt8] = []
+            if c.random.chance(0.2) {
+                value += Array(String(repeating: " padding", count: c.random.int(4...20)).utf8)
+                var m = KVValueMetadata()
+                m.codec = .lz4
+                m.uncompressedLength = UInt64(value.count)
+                var stored: [UInt8] = []
+                value.withUnsafeBytes { CompressedDataWriter.compressChunk($0, codec: .lz4, into: &stored) }
+                m.totalLength = UInt64(stored.count)
+                m.checksum = CRC32C.checksum(stored)
+                value = stored
+                metadata = m.encoded()
+            }
+            items.append((k, value, metadata))
+        }
+        return Event(series: series, time: ms, id: SynthValues.uuid(&c.random), items: items, hedged: c.random.chance(0.05))
+    }
+
+    struct PartitionKey: Hashable {
+        var timeBucket: Int64
+        var eventBucket: Int
+    }
+
+    /// Writes a series' events grouped by partition; `copyTo` also writes them to a split
+    /// table over 2 event buckets from 32, and records the split in `wide_row`.
+    static func write(_ c: SyntheticCluster, _ events: [Event], slice: SynthSchemas.Slice, copyTo: String?) throws {
+        var groups: [PartitionKey: [Event]] = [:]
+        var order: [PartitionKey] = []
+        for e in events {
+            let k = PartitionKey(timeBucket: (e.time / 1000 - slice.start) / slice.secondsPerTimeBucket, eventBucket: eventBucket(e.id, slice.eventBuckets))
+            if groups[k] == nil { order.append(k) }
+            groups[k, default: []].append(e)
+        }
+        // One writer per partition: a partition's rows go through one reference model.
+        var copies: [PartitionKey: [Event]] = [:]
+        for k in order {
+            try partition(c, table: "ts." + slice.table, series: events[0].series, key: k, events: groups[k]!)
+            if copyTo != nil {
+                for e in groups[k]! { copies[PartitionKey(timeBucket: k.timeBucket, eventBucket: 32 + eventBucket(e.id, 2)), default: []].append(e) }
+            }
+        }
+        guard let copyTo else { return }
+        for (tk, evs) in copies.sorted(by: { ($0.key.timeBucket, $0.key.eventBucket) < ($1.key.timeBucket, $1.key.eventBucket) }) {
+            try partition(c, table: copyTo, series: events[0].series, key: tk, events: evs)
+        }
+        let w = try c.partition("ts.wide_row", [("time_slice", .string(slice.table))])
+        for k in order {
+            w.write(.insert, clustering: [("time_series_id", .string(events[0].series)), ("time_bucket", .int(k.timeBucket)),
+                                          ("event_bucket", .int(Int64(k.eventBucket)))],
+                    fields: [("values", .object([("status", .string("COMPLETED")), ("target_table", .string(String(copyTo.dropFirst(3)))),
+                                                 ("start_event_bucket", .int(32)), ("target_event_buckets", .int(2))]))],
+                    at: w.timestamp(second: min(c.started - 1, slice.end)))
+        }
+        try c.finish(w)
+    }
+
+    static func partition(_ c: SyntheticCluster, table: String, series: String, key: PartitionKey, events: [Event]) throws {
+        let p = try c.partition(table, [("time_series_id", .string(series)), ("time_bucket", .int(key.timeBucket)),
+                                        ("event_bucket", .int(Int64(key.eventBucket)))])
+        for e in events {
+            // Appends only: written when the event happened (a little later), never with a TTL.
+            let second = min(c.started - 1, e.time / 1000 + Int64(c.random.int(0...5)))
+            for copy in 0..<(e.hedged ? 2 : 1) {
+                let ts = p.timestamp(second: second + Int64(copy))
+                for (k, v, m) in e.items {
+                    p.write(.insert, clustering: [("event_time", .string(ValueJSON.timestampString(milliseconds: e.time))),
+                                                  ("event_id", .string(e.id)), ("event_item_key", .string(k))],
+                            fields: [("values", .object([("event_item_value", .string("0x" + Hex.encode(v))),
+                                                         ("value_metadata", m.isEmpty ? .null : .string("0x" + Hex.encode(m)))]))],
+                            at: ts)
+                }
+            }
+        }
+        try c.finish(p)
+    }
+}
