@@ -21,13 +21,14 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "Digests"),
         .target(name: "JSON"),
+        .target(name: "Threads"),
         .target(
             name: "Cassandra",
-            dependencies: ["CLZ4", "CZstd", "CSnappy", "CZlib", "Digests", "JSON"]
+            dependencies: ["CLZ4", "CZstd", "CSnappy", "CZlib", "Digests", "JSON", "Threads"]
         ),
         .target(name: "SQL"),
         .target(name: "Columnar"),
-        .target(name: "Engine", dependencies: ["SQL", "Columnar", "Digests", "JSON"]),
+        .target(name: "Engine", dependencies: ["SQL", "Columnar", "Digests", "JSON", "Threads"]),
         .target(name: "MoveSQL", dependencies: ["Engine", "SQL", "Columnar"]),
         .executableTarget(
             name: "movesql",

@@ -22,6 +22,15 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "SSTableWrite",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Cassandra", package: "movesql"),
+            ],
+            path: "Benchmarks/SSTableWrite",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "EngineQueries",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),

@@ -110,7 +110,7 @@ struct BackupSynth: ParsableCommand {
     @Option(help: "Tokens per node (1: evenly spaced single tokens).") var vnodes: Int = 1
     @Option(name: .customLong("rf"), help: "Replication factor per datacenter.") var replicationFactor: Int = 3
     @Option(help: "Memtable flushes (SSTable generations) per node.") var flushes: Int = 3
-    @Option(name: .customLong("size-mb"), help: "Approximate backup size: uncompressed Data.db MiB over all replicas.") var sizeMB: Double = 4
+    @Option(name: .customLong("size-mb"), help: "Approximate size of the backup on disk (all nodes), MiB.") var sizeMB: Double = 4
     @Option(name: .customLong("wide-rows"), help: "Rows of the wide partitions (0: none).") var wideRows: Int = 20_000
     @Option(name: .customLong("chunked-values"), help: "KV values over 1 MiB stored in chunks (0: none).") var chunkedValues: Int = 3
     @Option(name: .customLong("missing-replica-rate"), help: "Share of writes one replica misses.") var missingReplicaRate: Double = 0.02

@@ -1,5 +1,6 @@
 import Digests
 import JSON
+import Threads
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -19,7 +20,7 @@ import Darwin
 /// Nothing is left half-written: an error removes every file this run created. SSTables are
 /// deterministic, so a file that already exists (written by an earlier backup into the same
 /// folder) is shared when its bytes are the same and an error when they differ.
-public struct BackupWriter {
+public struct BackupWriter: Sendable {
     public struct Options: Sendable {
         public var backupName: String
         public var outputDirectory: String
@@ -172,30 +173,38 @@ public struct BackupWriter {
             try put(meta + "/differential", "")
         }
 
-        // 3. The lines applied; each memtable flushed after its last line.
-        var memtables: [FlushKey: [String: TableMemtable]] = [:]
-        var objects: [String: [String: [JSONValue]]] = [:]
-        let apply = try LineReader(path: path)
-        while let bytes = try apply.next() {
-            guard let m = try mutation(bytes, line: apply.lineNumber, file: path) else { continue }
-            for n in m.nodes {
-                let key = FlushKey(node: n, flush: m.flush)
-                let table = memtables[key]?[m.table] ?? TableMemtable(schema: schema.table(m.table)!)
-                memtables[key, default: [:]][m.table] = table
-                do { try table.apply(m) } catch var e as Mutation.FormatError {
-                    e.file = path
-                    throw e
-                }
-                guard lastLine[key] == m.line, let tables = memtables.removeValue(forKey: key) else { continue }
-                for (name, memtable) in tables.sorted(by: { $0.key < $1.key }) where !memtable.isEmpty {
-                    let written = try flush(memtable, table: name, key: key, created: &created)
-                    objects[n, default: [:]][name, default: []] += written
-                    nodes[n]!.sstables += 1
-                    nodes[n]!.files += written.count
-                    for o in written { if case .int(let size)? = o["size"] { nodes[n]!.bytes += size } }
+        // 3. The lines applied; each memtable flushed after its last line. Nodes are
+        // independent: each worker thread reads the file for its share of them.
+        let names = tokenMap.nodes.map(\.fqdn)
+        let workers = max(1, min(processorCount(), names.count))
+        let shares = (0..<workers).map { w in Set(names.enumerated().filter { $0.offset % workers == w }.map(\.element)) }
+        let results = UncheckedBox(shares.map { _ in NodeWork() })
+        let monitor = Monitor()
+        let running = UncheckedBox(Counter(workers))
+        let finalLines = lastLine
+        for (w, share) in shares.enumerated() {
+            let body: @Sendable () -> Void = { [self] in
+                let work = results.value[w]
+                do { try self.apply(mutations: path, nodes: share, lastLine: finalLines, into: work) } catch { work.error = error }
+                monitor.withLock {
+                    running.value.count -= 1
+                    monitor.broadcast()
                 }
             }
+            if w == workers - 1 { body() } else { startThread(body) }
         }
+        monitor.withLock { while running.value.count > 0 { monitor.wait() } }
+        var objects: [String: [String: [JSONValue]]] = [:]
+        for work in results.value {
+            created += work.created
+            for (n, tables) in work.objects { objects[n] = tables }
+            for (n, stats) in work.stats {
+                nodes[n]!.sstables = stats.sstables
+                nodes[n]!.files = stats.files
+                nodes[n]!.bytes = stats.bytes
+            }
+        }
+        if let e = results.value.compactMap(\.error).first { throw e }
 
         // 4. manifest.json last: the node backup is complete. 5. The index cache.
         var clock = timespec()
@@ -219,6 +228,47 @@ public struct BackupWriter {
         }
         summary.nodes = tokenMap.nodes.map { nodes[$0.fqdn]! }
         return summary
+    }
+
+    /// What one worker made: its nodes' SSTables (as manifest objects), the files it created
+    /// (removed again if the run fails) and its first error.
+    private final class Counter {
+        var count: Int
+        init(_ n: Int) { count = n }
+    }
+
+    private final class NodeWork {
+        var objects: [String: [String: [JSONValue]]] = [:]
+        var stats: [String: (sstables: Int, files: Int, bytes: Int64)] = [:]
+        var created: [String] = []
+        var error: Error?
+    }
+
+    private func apply(mutations path: String, nodes share: Set<String>, lastLine: [FlushKey: Int], into work: NodeWork) throws {
+        var memtables: [FlushKey: [String: TableMemtable]] = [:]
+        let reader = try LineReader(path: path)
+        while let bytes = try reader.next() {
+            guard let m = try mutation(bytes, line: reader.lineNumber, file: path) else { continue }
+            for n in m.nodes where share.contains(n) {
+                let key = FlushKey(node: n, flush: m.flush)
+                let table = memtables[key]?[m.table] ?? TableMemtable(schema: schema.table(m.table)!)
+                memtables[key, default: [:]][m.table] = table
+                do { try table.apply(m) } catch var e as Mutation.FormatError {
+                    e.file = path
+                    throw e
+                }
+                guard lastLine[key] == m.line, let tables = memtables.removeValue(forKey: key) else { continue }
+                for (name, memtable) in tables.sorted(by: { $0.key < $1.key }) where !memtable.isEmpty {
+                    let written = try flush(memtable, table: name, key: key, created: &work.created)
+                    work.objects[n, default: [:]][name, default: []] += written
+                    var stats = work.stats[n] ?? (0, 0, 0)
+                    stats.sstables += 1
+                    stats.files += written.count
+                    for o in written { if case .int(let size)? = o["size"] { stats.bytes += size } }
+                    work.stats[n] = stats
+                }
+            }
+        }
     }
 
     /// Writes one memtable as generation `flush` of its table on its node; returns the

@@ -20,8 +20,11 @@ final class TableMemtable {
     /// Applies one line (already known to be for this table and this node).
     func apply(_ m: Mutation) throws {
         let key = try encoder.partitionKey(m)
-        var p = partitions[key] ?? MemPartition(key: key)
-        defer { partitions[key] = p }
+        // Modified in place: a copy of a partition out of the dictionary would copy its rows.
+        try apply(m, to: &partitions[key, default: MemPartition(key: key)])
+    }
+
+    private func apply(_ m: Mutation, to p: inout MemPartition) throws {
         let deletion = DeletionTime(markedForDeleteAt: m.timestamp, localDeletionTime: m.now)
         let expiry = m.ttl > 0 ? m.now + Int64(m.ttl) : Int64(Int32.max)
         switch m.kind {
@@ -40,9 +43,12 @@ final class TableMemtable {
             p.ranges.append(range)
         default:
             let target = try encoder.target(m)
-            var row = (target.isStatic ? p.staticRow : p.rows[target.clustering]) ?? MemRow()
-            try encoder.apply(m, to: &row, isStatic: target.isStatic, deletion: deletion, expiry: expiry)
-            if target.isStatic { p.staticRow = row } else { p.rows[target.clustering] = row }
+            if target.isStatic {
+                if p.staticRow == nil { p.staticRow = MemRow() }
+                try encoder.apply(m, to: &p.staticRow!, isStatic: true, deletion: deletion, expiry: expiry)
+            } else {
+                try encoder.apply(m, to: &p.rows[target.clustering, default: MemRow()], isStatic: false, deletion: deletion, expiry: expiry)
+            }
         }
     }
 
@@ -59,11 +65,14 @@ final class TableMemtable {
         let cmp = layout.comparator
         for (_, p) in ordered {
             try writer.beginPartition(key: p.key, deletion: p.deletion, staticRow: p.staticRow.map { row($0, clustering: [], isStatic: true) })
-            let rows = p.rows.sorted { cmp.compare($0.key.map { $0[...] }, .clustering, $1.key.map { $0[...] }, .clustering) < 0 }
+            // Sorted by index, so that the rows themselves are not moved (and retained) by the sort.
+            let rows = Array(p.rows)
+            let clusterings = rows.map { $0.key.map { $0[...] } }
+            let order = clusterings.indices.sorted { cmp.compare(clusterings[$0], .clustering, clusterings[$1], .clustering) < 0 }
             let markers = Self.markers(p.ranges, cmp)
             var mi = 0
-            for (clustering, r) in rows {
-                let c: ClusteringValues = clustering.map { $0[...] }
+            for i in order {
+                let c = clusterings[i], r = rows[i].value
                 while mi < markers.count, cmp.compare(markers[mi].clustering, markers[mi].kind, c, .clustering) < 0 {
                     try writer.add(.marker(markers[mi]))
                     mi += 1
@@ -83,12 +92,15 @@ final class TableMemtable {
     private func row(_ r: MemRow, clustering: ClusteringValues, isStatic: Bool) -> Row {
         var out = Row(isStatic: isStatic, clustering: clustering, liveness: r.liveness, deletion: r.deletion, cells: [],
                       complexDeletions: r.complexDeletions.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, storage: [])
-        let sorted = r.cells.sorted { a, b in
-            if a.key.column != b.key.column { return a.key.column < b.key.column }
-            guard let pa = a.key.path, let pb = b.key.path else { return false }
-            return ValueComparator.compare(pa, pb, as: encoder.pathTypes[a.key.column]) < 0
+        let cells = Array(r.cells)
+        let order = cells.indices.sorted { a, b in
+            let ka = cells[a].key, kb = cells[b].key
+            if ka.column != kb.column { return ka.column < kb.column }
+            guard let pa = ka.path, let pb = kb.path else { return false }
+            return ValueComparator.compare(pa, pb, as: encoder.pathTypes[ka.column]) < 0
         }
-        for (k, v) in sorted {
+        for i in order {
+            let (k, v) = cells[i]
             out.appendCell(column: k.column, timestamp: v.timestamp, ttl: v.isTombstone ? 0 : v.ttl, localDeletionTime: v.localDeletionTime,
                            isTombstone: v.isTombstone, path: k.path, value: v.value)
         }

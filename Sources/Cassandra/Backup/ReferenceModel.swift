@@ -109,8 +109,11 @@ final class ModelTable {
             return try bytes(v, c.type, m)
         }
         let key = keyValues.count == 1 ? keyValues[0] : try ValueEncoder.compositeKey(keyValues)
-        var p = partitions[key] ?? ModelPartition(keyValues: keyValues)
-        defer { partitions[key] = p }
+        // Modified in place: a copy out of the dictionary would copy every row.
+        try apply(m, to: &partitions[key, default: ModelPartition(keyValues: keyValues)])
+    }
+
+    private func apply(_ m: Mutation, to p: inout ModelPartition) throws {
         switch m.kind {
         case .deletePartition:
             p.deletion = max(p.deletion, m.timestamp)
@@ -123,8 +126,14 @@ final class ModelTable {
         }
         let isStatic = m.clustering == nil && !schema.clustering.isEmpty
         let clustering = try prefix(m.clustering, m)
-        var row = isStatic ? p.staticRow : p.rows[clustering] ?? ModelRow()
-        defer { if isStatic { p.staticRow = row } else { p.rows[clustering] = row } }
+        if isStatic {
+            try apply(m, to: &p.staticRow)
+        } else {
+            try apply(m, to: &p.rows[clustering, default: ModelRow()])
+        }
+    }
+
+    private func apply(_ m: Mutation, to row: inout ModelRow) throws {
         let expires = m.now + Int64(m.ttl)
         func write(_ v: [UInt8]) -> ModelCell { ModelCell(timestamp: m.timestamp, tombstone: false, ttl: m.ttl, localTime: expires, value: v) }
         let tombstone = ModelCell(timestamp: m.timestamp, tombstone: true, ttl: 0, localTime: m.now, value: [])

@@ -1,4 +1,5 @@
 import Digests
+import JSON
 
 /// Renders values as JSON in the encoding of the fixtures (and of `movesql sstable dump`):
 /// integers and varints as numbers, decimals as strings, blobs as "0x…", timestamps as
@@ -63,26 +64,7 @@ public enum ValueJSON {
         }
     }
 
-    public static func writeString(_ s: String, to out: inout String) {
-        out += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let h = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        out += "\""
-    }
+    public static func writeString(_ s: String, to out: inout String) { JSONValue.writeString(s, to: &out) }
 
     public static func hexString(_ bytes: [UInt8]) -> String { Hex.encode(bytes) }
 

@@ -1,3 +1,4 @@
+import Threads
 import Columnar
 import SQL
 

@@ -36,7 +36,7 @@ public struct SynthOptions: Sendable {
     /// Per datacenter.
     public var replicationFactor = 3
     public var flushes = 3
-    /// Approximate size of the backup (uncompressed Data.db bytes summed over replicas), MiB.
+    /// Approximate size of the backup on disk (every node's files), MiB.
     public var sizeMB: Double = 4
     /// Rows of the wide partitions (one KV record, one `types` partition); 0 for none.
     public var wideRows = 20_000
@@ -243,6 +243,10 @@ public final class SyntheticCluster {
                               replicas: placements[ks]!.replicas(of: token), block: blockCounter)
     }
 
+    /// Backup bytes (LZ4-compressed SSTables, all components) per byte of a line, per replica:
+    /// measured on the default families (hex blobs, JSON text and compressible values).
+    static let backupBytesPerLineByte = 0.25
+
     func finish(_ p: SynthPartition) throws {
         let model = ReferenceModel(schema: schema)
         for (line, _) in p.lines {
@@ -256,7 +260,7 @@ public final class SyntheticCluster {
             let text = line.text
             var nodes = 1
             if case .array(let n)? = line["nodes"] { nodes = n.count }
-            estimatedBytes += Double(text.utf8.count) * 0.7 * Double(nodes)
+            estimatedBytes += Double(text.utf8.count) * Self.backupBytesPerLineByte * Double(nodes)
             try flushFiles[flush - 1].write(Array((text + "\n").utf8))
             report.lines += 1
         }
