@@ -14,7 +14,7 @@ enum KeyValueFamily {
     static func key(_ i: Int) -> [UInt8] { CQLLiteral.bigEndian(UInt32(i)) }
 
     /// An item value: raw, or compressed and described by its metadata.
-    static func value(_ c: SyntheticCluster) -> (value: [UInt8], metadata: [UInt8]) {
+    static func value(_ c: FamilyGenerator) -> (value: [UInt8], metadata: [UInt8]) {
         let r = c.random.double()
         if r < 0.5 { return (c.random.bytes(c.random.int(8...256)), []) }
         var text = Array("{\"title\":\"item \(c.random.int(10_000))\",\"tags\":[".utf8)
@@ -31,7 +31,7 @@ enum KeyValueFamily {
         return (stored, meta.encoded())
     }
 
-    static func generate(_ c: SyntheticCluster, until target: Double) throws {
+    static func generate(_ c: FamilyGenerator, until target: Double) throws {
         var n = 0
         if c.options.wideRows > 0 { try wideRecord(c, items: c.options.wideRows) }
         for i in 0..<c.options.chunkedValues { try chunkedItem(c, record: "chunked-\(i)", overwrite: i % 2 == 1, incomplete: i == 2) }
@@ -42,7 +42,7 @@ enum KeyValueFamily {
         }
     }
 
-    static func record(_ c: SyntheticCluster, table: String, id: String, stale: Bool) throws {
+    static func record(_ c: FamilyGenerator, table: String, id: String, stale: Bool) throws {
         let p = try c.partition(table, [("id", .string(id))])
         let shape = c.random.double()
         let isFlat = shape < 0.1, isSet = !isFlat && shape < 0.2
@@ -101,7 +101,7 @@ enum KeyValueFamily {
     }
 
     /// A record with many items (streaming test), in blocks spread over the flushes.
-    static func wideRecord(_ c: SyntheticCluster, items: Int) throws {
+    static func wideRecord(_ c: FamilyGenerator, items: Int) throws {
         var i = 0, b = 0
         while i < items {
             let p = try c.partition("kv.items", [("id", .string("wide-record"))])
@@ -120,7 +120,7 @@ enum KeyValueFamily {
     /// Stages a value over 1 MiB as chunks and commits it in the item's metadata. `overwrite`
     /// commits a second version later (the first one's chunks stay, superseded); `incomplete`
     /// loses one chunk on every replica (the item must be reported, not emitted).
-    static func chunkedItem(_ c: SyntheticCluster, record: String, overwrite: Bool, incomplete: Bool) throws {
+    static func chunkedItem(_ c: FamilyGenerator, record: String, overwrite: Bool, incomplete: Bool) throws {
         let main = try c.partition("kv.items", [("id", .string(record))])
         let itemKey = key(1)
         var second = main.second()
@@ -152,7 +152,7 @@ enum KeyValueFamily {
     }
 
     /// Chunks staged by a write that never committed.
-    static func orphanChunks(_ c: SyntheticCluster) throws {
+    static func orphanChunks(_ c: FamilyGenerator) throws {
         let p = try c.partition("kv.items_chunk", [("id", .string("rec-0")), ("key", blob(key(3))), ("version", .string(SynthValues.uuid(&c.random)))])
         let ts = p.timestamp(second: p.second())
         for i in 0..<3 {

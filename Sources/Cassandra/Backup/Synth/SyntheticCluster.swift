@@ -1,4 +1,5 @@
 import JSON
+import Threads
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -109,30 +110,22 @@ public struct SynthReport: Sendable {
     public var backupBytes: Int64 { backup.nodes.reduce(0) { $0 + $1.bytes } }
 }
 
-public final class SyntheticCluster {
+public final class SyntheticCluster: @unchecked Sendable {
+    // Immutable after init, so that the family generators can share it across threads.
     public let options: SynthOptions
     let schemaText: String
     let schema: CQLSchema
     let tokenMap: TokenMap
-    private var placements: [String: ReplicaPlacement] = [:]
-    var random: SynthRandom
+    private(set) var placements: [String: ReplicaPlacement] = [:]
     private let directory: String
-    private var flushFiles: [OutputFile] = []
-    private var sequence = 0
-    private var expected: [String: [(token: Int64, key: [UInt8], block: Int, row: Int, text: String)]] = [:]
-    private var blockCounter = 0
-    /// Estimated uncompressed Data.db bytes written so far, over all replicas.
-    var estimatedBytes: Double = 0
-    var report = SynthReport()
     /// The span of write times: the month before the backup.
     let firstSecond: Int64
-    /// Writes before this second have expired by the backup if their TTL is short.
     var started: Int64 { options.started }
 
     public init(options: SynthOptions, directory: String) throws {
         self.options = options
         self.directory = directory
-        random = SynthRandom(seed: options.seed)
+        var random = SynthRandom(seed: options.seed)
         firstSecond = options.started - 30 * 86_400
         var nodes: [TokenMap.Node] = []
         var used = Set<Int64>()
@@ -162,35 +155,70 @@ public final class SyntheticCluster {
         for k in schema.keyspaces { placements[k.name] = tokenMap.placement(k) }
     }
 
-    /// Generates everything and writes the backup.
+    /// Generates everything and writes the backup. Families are generated in parallel (one
+    /// worker per core), each from a random stream of its own, so that the files do not
+    /// depend on the number of cores.
     public func run() throws -> SynthReport {
         try makeDirectories(directory + "/expected")
-        for f in 1...options.flushes { flushFiles.append(try OutputFile(path: "\(directory)/.mutations-flush-\(f).jsonl")) }
         let budget = options.sizeMB * 1_048_576
         let shares: [SynthOptions.Family: Double] = [.types: 0.4, .kv: 0.4, .ts: 0.2]
         let total = options.families.reduce(0) { $0 + shares[$1]! }
-        for f in options.families {
-            let target = estimatedBytes + budget * shares[f]! / total
-            switch f {
-            case .types: try TypesFamily.generate(self, until: target)
-            case .kv: try KeyValueFamily.generate(self, until: target)
-            case .ts: try TimeSeriesFamily.generate(self, until: target)
-            }
+        let generators = try options.families.enumerated().map { i, f in
+            try FamilyGenerator(cluster: self, family: f, seed: options.seed &+ UInt64(i + 1) &* 0x9E37_79B9_7F4A_7C15,
+                                budget: budget * shares[f]! / total, directory: directory)
         }
-        // The lines, in flush order: then each node's memtables close one flush at a time.
-        let mutations = try OutputFile(path: directory + "/mutations.jsonl")
-        for (i, f) in flushFiles.enumerated() {
-            try f.commit()
-            let r = try RandomAccessFile(path: f.path)
-            var offset: Int64 = 0
-            while offset < r.size {
-                let n = Int(min(Int64(8 << 20), r.size - offset))
-                try mutations.write(try r.read(at: offset, count: n))
-                offset += Int64(n)
+        // Greedy by share onto the workers; each worker runs its families in order.
+        let workers = max(1, min(processorCount(), generators.count))
+        var load = [Double](repeating: 0, count: workers)
+        var assignment = [[Int]](repeating: [], count: workers)
+        for i in generators.indices.sorted(by: { shares[generators[$0].family]! > shares[generators[$1].family]! }) {
+            let w = load.indices.min { load[$0] < load[$1] }!
+            assignment[w].append(i)
+            load[w] += shares[generators[i].family]!
+        }
+        let boxed = UncheckedBox(generators)
+        let monitor = Monitor()
+        let running = UncheckedBox(WorkCounter(workers))
+        for (w, indices) in assignment.enumerated() {
+            let body: @Sendable () -> Void = {
+                for i in indices {
+                    let g = boxed.value[i]
+                    do { try g.generate() } catch { g.error = error }
+                }
+                monitor.withLock {
+                    running.value.count -= 1
+                    monitor.broadcast()
+                }
             }
-            unlink(flushFiles[i].path)
+            if w == workers - 1 { body() } else { startThread(body) }
+        }
+        monitor.withLock { while running.value.count > 0 { monitor.wait() } }
+        if let e = generators.compactMap(\.error).first { throw e }
+        var report = SynthReport()
+        // The lines, in flush order (families in order within a flush): each node's memtables
+        // then close one flush at a time.
+        let mutations = try OutputFile(path: directory + "/mutations.jsonl")
+        for f in 0..<options.flushes {
+            for g in generators {
+                try g.flushFiles[f].commit()
+                let r = try RandomAccessFile(path: g.flushFiles[f].path)
+                var offset: Int64 = 0
+                while offset < r.size {
+                    let n = Int(min(Int64(8 << 20), r.size - offset))
+                    try mutations.write(try r.read(at: offset, count: n))
+                    offset += Int64(n)
+                }
+                unlink(g.flushFiles[f].path)
+            }
         }
         try mutations.commit()
+        var expected: [String: [ExpectedRow]] = [:]
+        for g in generators {
+            report.lines += g.lines
+            report.partitions += g.partitions
+            for (t, rows) in g.expected { expected[t, default: []] += rows }
+            g.expected = [:]
+        }
         for t in schema.tables {
             let name = "\(t.keyspace!).\(t.name!)"
             var rows = expected[name] ?? []
@@ -204,7 +232,6 @@ public final class SyntheticCluster {
             for r in rows { try file.write(Array((r.text + "\n").utf8)) }
             try file.commit()
         }
-        expected = [:]
         try writeFile(directory + "/schema.cql", Array(schemaText.utf8))
         try writeFile(directory + "/tokenmap.json", Array(tokenMap.json().utf8))
         let writer = try BackupWriter(schemaText: schemaText, tokenMap: tokenMap,
@@ -226,8 +253,59 @@ public final class SyntheticCluster {
         try writeFile(directory + "/synth.json", Array((info.text + "\n").utf8))
         return report
     }
+}
 
-    // MARK: partitions
+final class WorkCounter {
+    var count: Int
+    init(_ n: Int) { count = n }
+}
+
+struct ExpectedRow {
+    var token: Int64
+    var key: [UInt8]
+    var block: Int
+    var row: Int
+    var text: String
+}
+
+/// One family's generation: its own random stream, flush files, expected rows and budget.
+final class FamilyGenerator {
+    unowned let cluster: SyntheticCluster
+    let family: SynthOptions.Family
+    var random: SynthRandom
+    let budget: Double
+    var flushFiles: [OutputFile] = []
+    var expected: [String: [ExpectedRow]] = [:]
+    var lines = 0
+    var partitions = 0
+    var error: Error?
+    private var sequence = 0
+    private var blockCounter = 0
+    /// Estimated backup bytes written so far, over all replicas.
+    var estimatedBytes: Double = 0
+
+    init(cluster: SyntheticCluster, family: SynthOptions.Family, seed: UInt64, budget: Double, directory: String) throws {
+        self.cluster = cluster
+        self.family = family
+        random = SynthRandom(seed: seed)
+        self.budget = budget
+        for f in 1...cluster.options.flushes {
+            flushFiles.append(try OutputFile(path: "\(directory)/.mutations-\(family.rawValue)-flush-\(f).jsonl"))
+        }
+    }
+
+    var options: SynthOptions { cluster.options }
+    var schema: CQLSchema { cluster.schema }
+    var started: Int64 { cluster.options.started }
+    var firstSecond: Int64 { cluster.firstSecond }
+
+    func generate() throws {
+        switch family {
+        case .types: try TypesFamily.generate(self, until: budget)
+        case .kv: try KeyValueFamily.generate(self, until: budget)
+        case .ts: try TimeSeriesFamily.generate(self, until: budget)
+        }
+    }
 
     /// Starts a partition of `table`: its writes are collected, then `finish()` applies them to
     /// a reference model of their own, records the expected rows and writes the lines.
@@ -237,10 +315,10 @@ public final class SyntheticCluster {
         let bytes = parts.count == 1 ? parts[0] : try ValueEncoder.compositeKey(parts)
         let token = Murmur3.token(bytes)
         let ks = String(table.split(separator: ".")[0])
-        report.partitions += 1
+        partitions += 1
         blockCounter += 1
         return SynthPartition(cluster: self, table: table, key: .object(key), keyBytes: bytes, token: token,
-                              replicas: placements[ks]!.replicas(of: token), block: blockCounter)
+                              replicas: cluster.placements[ks]!.replicas(of: token), block: blockCounter)
     }
 
     /// Backup bytes (LZ4-compressed SSTables, all components) per byte of a line, per replica:
@@ -254,7 +332,7 @@ public final class SyntheticCluster {
             try model.apply(try Mutation(line, line: sequence, file: "synth"))
         }
         for (i, row) in try model.rows(table: p.table, now: options.started).enumerated() {
-            expected[p.table, default: []].append((p.token, p.keyBytes, p.block, i, row))
+            expected[p.table, default: []].append(ExpectedRow(token: p.token, key: p.keyBytes, block: p.block, row: i, text: row))
         }
         for (line, flush) in p.lines {
             let text = line.text
@@ -262,7 +340,7 @@ public final class SyntheticCluster {
             if case .array(let n)? = line["nodes"] { nodes = n.count }
             estimatedBytes += Double(text.utf8.count) * Self.backupBytesPerLineByte * Double(nodes)
             try flushFiles[flush - 1].write(Array((text + "\n").utf8))
-            report.lines += 1
+            lines += 1
         }
     }
 
@@ -278,7 +356,7 @@ public final class SyntheticCluster {
 
 /// The writes of one partition (or one block of a wide partition).
 final class SynthPartition {
-    unowned let cluster: SyntheticCluster
+    unowned let cluster: FamilyGenerator
     let table: String
     let key: JSONValue
     let keyBytes: [UInt8]
@@ -288,7 +366,7 @@ final class SynthPartition {
     var lines: [(JSONValue, Int)] = []
     private var usedTimestamps = Set<Int64>()
 
-    init(cluster: SyntheticCluster, table: String, key: JSONValue, keyBytes: [UInt8], token: Int64, replicas: [String], block: Int) {
+    init(cluster: FamilyGenerator, table: String, key: JSONValue, keyBytes: [UInt8], token: Int64, replicas: [String], block: Int) {
         self.cluster = cluster
         self.table = table
         self.key = key

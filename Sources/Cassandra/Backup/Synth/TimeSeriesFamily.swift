@@ -22,7 +22,7 @@ enum TimeSeriesFamily {
         var hedged: Bool
     }
 
-    static func generate(_ c: SyntheticCluster, until target: Double) throws {
+    static func generate(_ c: FamilyGenerator, until target: Double) throws {
         let slices = SynthSchemas.slices(started: c.started)
         let meta = try c.partition("ts.time_slice_metadata", [("namespace", .string("playback"))])
         for s in slices {
@@ -52,7 +52,7 @@ enum TimeSeriesFamily {
         }
     }
 
-    static func event(_ c: SyntheticCluster, series: String, slice: SynthSchemas.Slice, bucket: Int64?) -> Event {
+    static func event(_ c: FamilyGenerator, series: String, slice: SynthSchemas.Slice, bucket: Int64?) -> Event {
         let end = min(slice.end, c.started)
         var ms: Int64
         if let bucket {
@@ -89,7 +89,7 @@ enum TimeSeriesFamily {
 
     /// Writes a series' events grouped by partition; `copyTo` also writes them to a split
     /// table over 2 event buckets from 32, and records the split in `wide_row`.
-    static func write(_ c: SyntheticCluster, _ events: [Event], slice: SynthSchemas.Slice, copyTo: String?) throws {
+    static func write(_ c: FamilyGenerator, _ events: [Event], slice: SynthSchemas.Slice, copyTo: String?) throws {
         var groups: [PartitionKey: [Event]] = [:]
         var order: [PartitionKey] = []
         for e in events {
@@ -120,7 +120,7 @@ enum TimeSeriesFamily {
         try c.finish(w)
     }
 
-    static func partition(_ c: SyntheticCluster, table: String, series: String, key: PartitionKey, events: [Event]) throws {
+    static func partition(_ c: FamilyGenerator, table: String, series: String, key: PartitionKey, events: [Event]) throws {
         let p = try c.partition(table, [("time_series_id", .string(series)), ("time_bucket", .int(key.timeBucket)),
                                         ("event_bucket", .int(Int64(key.eventBucket)))])
         for e in events {

@@ -78,7 +78,7 @@ struct SynthValues {
 /// `synth.all_types` and `synth.counters`: every type family, statics, collections, UDTs and
 /// counters, with overwrites newer and older, every deletion kind and TTLs live and expired.
 enum TypesFamily {
-    static func generate(_ c: SyntheticCluster, until target: Double) throws {
+    static func generate(_ c: FamilyGenerator, until target: Double) throws {
         let table = c.schema.table("synth.all_types")!
         let regular = table.regularColumns
         var n: Int64 = 1
@@ -92,7 +92,7 @@ enum TypesFamily {
 
     static func clustering(_ seq: Int, _ label: String) -> [(String, JSONValue)] { [("seq", .int(Int64(seq))), ("label", .string(label))] }
 
-    static func partition(_ c: SyntheticCluster, id: Int64, regular: [ColumnDefinition]) throws {
+    static func partition(_ c: FamilyGenerator, id: Int64, regular: [ColumnDefinition]) throws {
         let p = try c.partition("synth.all_types", [("id", .int(id &* 0x9E37_79B9)), ("bucket", .int(Int64(id % 4)))])
         let rows = c.random.skewed(max: 64)
         if c.random.chance(0.5) {
@@ -165,7 +165,7 @@ enum TypesFamily {
         try c.finish(p)
     }
 
-    static func counter(_ c: SyntheticCluster, _ n: Int64) throws {
+    static func counter(_ c: FamilyGenerator, _ n: Int64) throws {
         let p = try c.partition("synth.counters", [("name", .string("counter-\(n)"))])
         var last: Int64 = 0
         for _ in 0..<c.random.int(1...6) {
@@ -182,7 +182,7 @@ enum TypesFamily {
     }
 
     /// One wide partition of simple inserts, in blocks of rows spread over the flushes.
-    static func wide(_ c: SyntheticCluster, rows: Int) throws {
+    static func wide(_ c: FamilyGenerator, rows: Int) throws {
         let block = 5000
         var seq = 0
         var b = 0
