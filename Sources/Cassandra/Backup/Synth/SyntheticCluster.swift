@@ -323,7 +323,7 @@ final class FamilyGenerator {
 
     /// Backup bytes (LZ4-compressed SSTables, all components) per byte of a line, per replica:
     /// measured on the default families (hex blobs, JSON text and compressible values).
-    static let backupBytesPerLineByte = 0.25
+    static let backupBytesPerLineByte = 0.22
 
     func finish(_ p: SynthPartition) throws {
         let model = ReferenceModel(schema: schema)
