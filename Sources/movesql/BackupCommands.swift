@@ -49,9 +49,12 @@ struct BackupWrite: ParsableCommand {
     @Option(name: [.customLong("format"), .customLong("sstable-format")], help: "SSTable format: ma to nb.") var format: String = "nb"
     @Option(help: "lz4, snappy, zstd, deflate or none.") var compression: String = "lz4"
     @Option(name: .customLong("chunk-kb"), help: "Compression chunk size in KiB (a power of two).") var chunkKB: Int = 16
+    @Option(name: .customLong("memtable-mb"), help: "Memtable memory per worker, MiB; past it memtables spill sorted runs to disk.")
+    var memtableMB: Int = 1024
 
     func validate() throws {
         _ = try compressionCodec(compression)
+        guard memtableMB > 0 else { throw ValidationError("--memtable-mb must be positive") }
         guard chunkKB > 0, chunkKB & (chunkKB - 1) == 0, chunkKB <= 1024 else {
             throw ValidationError("--chunk-kb must be a power of two from 1 to 1024")
         }
@@ -74,7 +77,8 @@ struct BackupWrite: ParsableCommand {
                 schemaText: String(decoding: schemaBytes, as: UTF8.self),
                 tokenMap: try TokenMap.parse(topologyBytes, file: topology),
                 options: .init(backupName: backup, outputDirectory: out, started: startedAt, version: version,
-                               codec: try compressionCodec(compression), chunkLength: chunkKB * 1024))
+                               codec: try compressionCodec(compression), chunkLength: chunkKB * 1024,
+                               memtableBudget: memtableMB << 20))
             let summary = try writer.write(mutations: mutations)
             var o = OutputBuffer()
             o.write("backup \(backup) in \(out): \(summary.lines) writes, started \(ValueJSON.timestampString(milliseconds: summary.started * 1000))\n")
@@ -119,9 +123,11 @@ struct BackupSynth: ParsableCommand {
     @Option(help: "The backup's name.") var backup: String = "20261130T0000"
     @Option(name: [.customLong("format"), .customLong("sstable-format")], help: "SSTable format: ma to nb.") var format: String = "nb"
     @Option(help: "lz4, snappy, zstd, deflate or none.") var compression: String = "lz4"
+    @Option(name: .customLong("memtable-mb"), help: "Memtable memory per writer worker, MiB (as backup write).") var memtableMB: Int = 1024
 
     func validate() throws {
         _ = try compressionCodec(compression)
+        guard memtableMB > 0 else { throw ValidationError("--memtable-mb must be positive") }
         guard nodes >= 1, datacenters >= 1, racks >= 1, vnodes >= 1, flushes >= 1, replicationFactor >= 1 else {
             throw ValidationError("--nodes, --datacenters, --racks, --vnodes, --flushes and --rf are at least 1")
         }
@@ -152,6 +158,7 @@ struct BackupSynth: ParsableCommand {
             o.started = t
             o.backupName = backup
             o.codec = try compressionCodec(compression)
+            o.memtableBudget = memtableMB << 20
             let report = try SyntheticCluster(options: o, directory: out).run()
             var text = OutputBuffer()
             text.write("\(out): \(report.lines) writes to \(report.partitions) partitions; backup \(backup) of \(report.backup.nodes.count) nodes, \(report.backupBytes) bytes\n")

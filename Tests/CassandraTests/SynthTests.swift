@@ -36,6 +36,8 @@ struct SynthTests {
             o.nodesPerDatacenter = 4
             o.replicationFactor = 3
             o.missingReplicaRate = 0.1
+            // Small enough that the wide partitions' flushes are merged from sorted runs.
+            o.memtableBudget = 1 << 20
         }
         defer { try? FileManager.default.removeItem(at: dir) }
         #expect(report.lines > 1000)

@@ -29,15 +29,19 @@ public struct BackupWriter: Sendable {
         public var version: FormatVersion
         public var codec: CompressedDataWriter.Codec?
         public var chunkLength: Int
+        /// Memory for memtables per worker (bytes, roughly): past it the largest memtable is
+        /// written out as a sorted run, merged into its SSTable at the flush.
+        public var memtableBudget: Int
 
         public init(backupName: String, outputDirectory: String, started: Int64, version: FormatVersion,
-                    codec: CompressedDataWriter.Codec? = .lz4, chunkLength: Int = 16 * 1024) {
+                    codec: CompressedDataWriter.Codec? = .lz4, chunkLength: Int = 16 * 1024, memtableBudget: Int = 1 << 30) {
             self.backupName = backupName
             self.outputDirectory = outputDirectory
             self.started = started
             self.version = version
             self.codec = codec
             self.chunkLength = chunkLength
+            self.memtableBudget = memtableBudget
         }
     }
 
@@ -246,18 +250,31 @@ public struct BackupWriter: Sendable {
 
     private func apply(mutations path: String, nodes share: Set<String>, lastLine: [FlushKey: Int], into work: NodeWork) throws {
         var memtables: [FlushKey: [String: TableMemtable]] = [:]
+        var used = 0
         let reader = try LineReader(path: path)
         while let bytes = try reader.next() {
             guard let m = try mutation(bytes, line: reader.lineNumber, file: path) else { continue }
             for n in m.nodes where share.contains(n) {
                 let key = FlushKey(node: n, flush: m.flush)
-                let table = memtables[key]?[m.table] ?? TableMemtable(schema: schema.table(m.table)!)
+                let table = try memtables[key]?[m.table] ?? TableMemtable(schema: schema.table(m.table)!,
+                                                                           spillDirectory: stagingDirectory(table: m.table, key: key) + "-runs")
                 memtables[key, default: [:]][m.table] = table
+                let before = table.estimatedBytes
                 do { try table.apply(m) } catch var e as Mutation.FormatError {
                     e.file = path
                     throw e
                 }
+                used += table.estimatedBytes - before
+                if used > options.memtableBudget {
+                    // The largest memtables go to disk as sorted runs until half the budget is free.
+                    let all = memtables.values.flatMap(\.values).sorted { $0.estimatedBytes > $1.estimatedBytes }
+                    for t in all where used > options.memtableBudget / 2 {
+                        used -= t.estimatedBytes
+                        try t.spill()
+                    }
+                }
                 guard lastLine[key] == m.line, let tables = memtables.removeValue(forKey: key) else { continue }
+                used -= tables.values.reduce(0) { $0 + $1.estimatedBytes }
                 for (name, memtable) in tables.sorted(by: { $0.key < $1.key }) where !memtable.isEmpty {
                     let written = try flush(memtable, table: name, key: key, created: &work.created)
                     work.objects[n, default: [:]][name, default: []] += written
@@ -273,11 +290,20 @@ public struct BackupWriter: Sendable {
 
     /// Writes one memtable as generation `flush` of its table on its node; returns the
     /// manifest objects of its files.
-    private func flush(_ memtable: TableMemtable, table: String, key: FlushKey, created: inout [String]) throws -> [JSONValue] {
+    private func tableDirectory(table: String, node: String) -> (relative: String, absolute: String) {
         let keyspace = String(table.split(separator: ".")[0])
-        let relative = "\(key.node)/data/\(keyspace)/\(tableFolders[table]!)"
-        let directory = "\(options.outputDirectory)/\(relative)"
-        let staging = "\(directory)/.movesql-\(options.backupName)-\(key.flush)"
+        let relative = "\(node)/data/\(keyspace)/\(tableFolders[table]!)"
+        return (relative, "\(options.outputDirectory)/\(relative)")
+    }
+
+    /// Where a flush's files are written before they move into place.
+    private func stagingDirectory(table: String, key: FlushKey) -> String {
+        "\(tableDirectory(table: table, node: key.node).absolute)/.movesql-\(options.backupName)-\(key.flush)"
+    }
+
+    private func flush(_ memtable: TableMemtable, table: String, key: FlushKey, created: inout [String]) throws -> [JSONValue] {
+        let (relative, directory) = tableDirectory(table: table, node: key.node)
+        let staging = stagingDirectory(table: table, key: key)
         try makeDirectories(staging)
         defer {
             for f in (try? listDirectory(staging)) ?? [] { unlink(staging + "/" + f) }

@@ -1,30 +1,72 @@
 import Digests
 import JSON
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// One table's memtable on one node: the writes of a flush merged the way Cassandra's memtable
 /// merges them (cells reconcile, deletions take the greater), then written as one SSTable
 /// whose partitions are in token order, rows in clustering order and range deletions as
 /// non-overlapping markers.
+///
+/// Memory is bounded: when its owner says so (`spill()`, past a memory budget) the content is
+/// written out as a sorted run (an uncompressed SSTable in `spillDirectory`) and the memtable
+/// starts again; the flush then merges the runs (`RunMerger`), so a flush — or a partition —
+/// of any size streams.
 final class TableMemtable {
     let layout: TableLayout
     private let encoder: MutationEncoder
     private var partitions: [[UInt8]: MemPartition] = [:]
+    private let spillDirectory: String
+    /// Roughly the memory the content takes.
+    private(set) var estimatedBytes = 0
+    private var runs: [SSTable] = []
 
-    init(schema: TableSchema) {
+    init(schema: TableSchema, spillDirectory: String) {
         layout = TableLayout(schema: schema)
         encoder = MutationEncoder(layout: layout)
+        self.spillDirectory = spillDirectory
     }
 
-    var isEmpty: Bool { partitions.isEmpty }
+    deinit { removeRuns() }
+
+    var isEmpty: Bool { partitions.isEmpty && runs.isEmpty }
+
+    /// How many sorted runs went to disk.
+    var runCount: Int { runs.count }
 
     /// Applies one line (already known to be for this table and this node).
     func apply(_ m: Mutation) throws {
         let key = try encoder.partitionKey(m)
+        if partitions[key] == nil { estimatedBytes += key.count + 160 }
         // Modified in place: a copy of a partition out of the dictionary would copy its rows.
-        try apply(m, to: &partitions[key, default: MemPartition(key: key)])
+        estimatedBytes += try apply(m, to: &partitions[key, default: MemPartition(key: key)])
     }
 
-    private func apply(_ m: Mutation, to p: inout MemPartition) throws {
+    /// Writes what the memtable holds as one sorted run and empties it.
+    func spill() throws {
+        guard !partitions.isEmpty else { return }
+        let directory = spillDirectory
+        try makeDirectories(directory)
+        let version = try FormatVersion(letters: "nb", family: .big, file: directory)
+        let generation = runs.count + 1
+        _ = try writeSSTable(directory: directory, generation: generation, version: version, codec: nil, chunkLength: 64 * 1024)
+        runs.append(try SSTable(descriptor: Descriptor(directory: directory, version: version, generation: String(generation), formatName: "big")))
+        partitions = [:]
+        estimatedBytes = 0
+    }
+
+    private func removeRuns() {
+        for r in runs {
+            for c in r.components { unlink(r.descriptor.path(c)) }
+        }
+        if !runs.isEmpty { rmdir(spillDirectory) }
+        runs = []
+    }
+
+    private func apply(_ m: Mutation, to p: inout MemPartition) throws -> Int {
         let deletion = DeletionTime(markedForDeleteAt: m.timestamp, localDeletionTime: m.now)
         let expiry = m.ttl > 0 ? m.now + Int64(m.ttl) : Int64(Int32.max)
         switch m.kind {
@@ -41,20 +83,34 @@ final class TableMemtable {
                 throw encoder.fail(m, "the range is empty (its start does not come before its end in the table's clustering order)")
             }
             p.ranges.append(range)
+            return 64 + start.reduce(0) { $0 + $1.count } + end.reduce(0) { $0 + $1.count }
         default:
             let target = try encoder.target(m)
             if target.isStatic {
                 if p.staticRow == nil { p.staticRow = MemRow() }
-                try encoder.apply(m, to: &p.staticRow!, isStatic: true, deletion: deletion, expiry: expiry)
-            } else {
-                try encoder.apply(m, to: &p.rows[target.clustering, default: MemRow()], isStatic: false, deletion: deletion, expiry: expiry)
+                return try encoder.apply(m, to: &p.staticRow!, isStatic: true, deletion: deletion, expiry: expiry)
             }
+            let isNew = p.rows[target.clustering] == nil
+            let added = try encoder.apply(m, to: &p.rows[target.clustering, default: MemRow()], isStatic: false, deletion: deletion, expiry: expiry)
+            return added + (isNew ? 128 + target.clustering.reduce(0) { $0 + $1.count } : 0)
         }
+        return 0
     }
 
     /// Writes the memtable as SSTable `generation` in `directory`; returns its component names.
     func flush(directory: String, generation: Int, version: FormatVersion, codec: CompressedDataWriter.Codec?,
                chunkLength: Int) throws -> [String] {
+        guard !runs.isEmpty else {
+            return try writeSSTable(directory: directory, generation: generation, version: version, codec: codec, chunkLength: chunkLength)
+        }
+        try spill()
+        defer { removeRuns() }
+        return try RunMerger(layout: layout, pathTypes: encoder.pathTypes, runs: runs)
+            .write(directory: directory, generation: generation, version: version, codec: codec, chunkLength: chunkLength)
+    }
+
+    private func writeSSTable(directory: String, generation: Int, version: FormatVersion, codec: CompressedDataWriter.Codec?,
+                              chunkLength: Int) throws -> [String] {
         let header = serializationHeader()
         let serializer = try PartitionSerializer(header: header, layout: layout, version: version)
         var writer = try SSTableComponentsWriter(directory: directory, generation: generation, version: version, serializer: serializer,
@@ -324,7 +380,10 @@ struct MutationEncoder {
         return (false, values)
     }
 
-    func apply(_ m: Mutation, to row: inout MemRow, isStatic: Bool, deletion: DeletionTime, expiry: Int64) throws {
+    /// Applies one line to a row; returns roughly how many bytes of memory it added.
+    @discardableResult
+    func apply(_ m: Mutation, to row: inout MemRow, isStatic: Bool, deletion: DeletionTime, expiry: Int64) throws -> Int {
+        var addedBytes = 0
         func column(_ name: String) throws -> (Int, ColumnDefinition) {
             guard let i = columnIndex[name] else {
                 if layout.schema.column(named: name) != nil { throw fail(m, "\(name) is a key column and cannot be written as a cell") }
@@ -337,7 +396,11 @@ struct MutationEncoder {
             return (i, c)
         }
         func put(_ key: CellKey, _ v: CellVersion, counter: Bool = false) {
-            guard let old = row.cells[key] else { row.cells[key] = v; return }
+            guard let old = row.cells[key] else {
+                row.cells[key] = v
+                addedBytes += v.value.count + (key.path?.count ?? 0) + 96
+                return
+            }
             switch Reconcile.cell(old.cell, old.value[...], v.cell, v.value[...], isCounter: counter, now: nil) {
             case .first: break
             case .second: row.cells[key] = v
@@ -439,6 +502,7 @@ struct MutationEncoder {
         case .deletePartition, .deleteRange:
             break
         }
+        return addedBytes
     }
 
     /// A list element's cell path: a version 1 uuid whose time is the write's timestamp and

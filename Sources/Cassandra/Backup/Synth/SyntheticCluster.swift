@@ -52,6 +52,8 @@ public struct SynthOptions: Sendable {
     public var backupName = "20261130T0000"
     public var version: FormatVersion
     public var codec: CompressedDataWriter.Codec? = .lz4
+    /// Memtable memory per `backup write` worker, bytes (past it memtables spill sorted runs).
+    public var memtableBudget = 1 << 30
 
     public init(version: FormatVersion) { self.version = version }
 }
@@ -236,7 +238,8 @@ public final class SyntheticCluster: @unchecked Sendable {
         try writeFile(directory + "/tokenmap.json", Array(tokenMap.json().utf8))
         let writer = try BackupWriter(schemaText: schemaText, tokenMap: tokenMap,
                                       options: .init(backupName: options.backupName, outputDirectory: directory + "/backups",
-                                                     started: options.started, version: options.version, codec: options.codec))
+                                                     started: options.started, version: options.version, codec: options.codec,
+                                                     memtableBudget: options.memtableBudget))
         report.backup = try writer.write(mutations: directory + "/mutations.jsonl")
         let info = JSONValue.object([
             ("seed", .int(Int64(bitPattern: options.seed))), ("families", .array(options.families.map { .string($0.rawValue) })),
