@@ -91,7 +91,12 @@ struct BackupWriterTests {
     /// The reader's rows of one table folder, as `sstable dump --rows` prints them.
     static func readerRows(_ folder: String, _ table: TableSchema, now: Int64) throws -> [String] {
         guard FileManager.default.fileExists(atPath: folder) else { return [] }
-        let rows = try TableReader(path: folder, schema: table).rows(now: now)
+        return try readerRows(try SSTable.discover(path: folder), table, now: now)
+    }
+
+    /// The rows of several SSTables (e.g. every replica's) merged.
+    static func readerRows(_ sstables: [SSTable], _ table: TableSchema, now: Int64) throws -> [String] {
+        let rows = try TableReader(sstables: sstables, schema: table).rows(now: now)
         var out: [String] = []
         while let r = try rows.next() {
             var line = "{"

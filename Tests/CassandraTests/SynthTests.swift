@@ -54,17 +54,7 @@ struct SynthTests {
                 #expect(expected.isEmpty, "\(name): rows expected but no SSTables")
                 continue
             }
-            let rows = try TableReader(sstables: sstables, schema: t).rows(now: cluster.options.started)
-            var actual: [String] = []
-            while let r = try rows.next() {
-                var line = "{"
-                for (i, v) in r.enumerated() {
-                    if i > 0 { line += ", " }
-                    ValueJSON.writeString(rows.columnNames[i], to: &line)
-                    line += ": " + ValueJSON.render(v)
-                }
-                actual.append(line + "}")
-            }
+            let actual = try BackupWriterTests.readerRows(sstables, t, now: cluster.options.started)
             let same = actual == expected
             #expect(same, "\(name): \(actual.count) rows read, \(expected.count) expected; first difference at \(zip(actual, expected).enumerated().first { $0.element.0 != $0.element.1 }.map { "\($0.offset): \($0.element.0) vs \($0.element.1)" } ?? "the end")")
             checked += expected.count
