@@ -256,7 +256,7 @@ public struct BackupWriter: Sendable {
             guard let m = try mutation(bytes, line: reader.lineNumber, file: path) else { continue }
             for n in m.nodes where share.contains(n) {
                 let key = FlushKey(node: n, flush: m.flush)
-                let table = try memtables[key]?[m.table] ?? TableMemtable(schema: schema.table(m.table)!,
+                let table = memtables[key]?[m.table] ?? TableMemtable(schema: schema.table(m.table)!,
                                                                            spillDirectory: stagingDirectory(table: m.table, key: key) + "-runs")
                 memtables[key, default: [:]][m.table] = table
                 let before = table.estimatedBytes
