@@ -98,6 +98,9 @@ public struct ByteOutput {
     }
     public mutating func writeBytes(_ b: [UInt8]) { bytes.append(contentsOf: b) }
 
+    /// Empties the buffer, keeping its capacity for what comes next.
+    public mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
+
     public mutating func writeUTF(_ s: String) {
         let u = Array(s.utf8)
         write(UInt16(u.count))

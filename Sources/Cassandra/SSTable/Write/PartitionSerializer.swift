@@ -87,20 +87,20 @@ public struct PartitionSerializer {
         var present: [(position: Int, cells: ArraySlice<Cell>, deletion: DeletionTime)] = []
         var i = 0
         let cells = row.cells
-        var deletions: [Int: DeletionTime] = [:]
-        for (c, d) in row.complexDeletions { deletions[c] = d }
-        var columnsWithData = Set<Int>()
+        // Cells come sorted by column, and complex deletions are few: no sets or maps per row.
+        func complexDeletion(_ column: Int) -> DeletionTime {
+            row.complexDeletions.first { $0.column == column }?.deletion ?? .live
+        }
         while i < cells.count {
             var j = i
             while j < cells.count && cells[j].column == cells[i].column { j += 1 }
-            columnsWithData.insert(cells[i].column)
             guard let p = positions[cells[i].column] else {
                 throw SSTableError(.schema, file: "Data.db", "a cell for column \(layout.cellColumns[cells[i].column].name), which the header lacks")
             }
-            present.append((p, cells[i..<j], deletions[cells[i].column] ?? .live))
+            present.append((p, cells[i..<j], complexDeletion(cells[i].column)))
             i = j
         }
-        for (c, d) in row.complexDeletions where !columnsWithData.contains(c) {
+        for (c, d) in row.complexDeletions where !cells.contains(where: { $0.column == c }) {
             guard let p = positions[c] else {
                 throw SSTableError(.schema, file: "Data.db", "a deletion of column \(layout.cellColumns[c].name), which the header lacks")
             }

@@ -81,7 +81,8 @@ public struct PartitionWriter {
     public mutating func endPartition() {
         precondition(inPartition, "endPartition outside a partition")
         serializer.writeEndOfPartition(into: &data)
-        if written > 0 && firstClustering != nil { addIndexBlock() }
+        // A partition of one block gets no promoted index: its block is not written at all.
+        if written > 0 && firstClustering != nil && !blockOffsets.isEmpty { addIndexBlock() }
         // The Index.db entry: key, position, and the promoted index when there is more than
         // one block.
         let before = index.bytes.count
@@ -138,6 +139,18 @@ public struct PartitionWriter {
         let b = index.bytes
         index = ByteOutput()
         return b
+    }
+
+    /// Hands the pending Data.db bytes to `sink`, then empties the buffer keeping its memory.
+    public mutating func drainData(_ sink: ([UInt8]) throws -> Void) rethrows {
+        try sink(data.bytes)
+        dataPosition += Int64(data.bytes.count)
+        data.removeAll()
+    }
+
+    public mutating func drainIndex(_ sink: ([UInt8]) throws -> Void) rethrows {
+        try sink(index.bytes)
+        index.removeAll()
     }
 }
 

@@ -54,14 +54,14 @@ public struct SSTableComponentsWriter {
         case .marker(let m): collector.marker(m)
         }
         // Flushed between rows so that a wide partition never sits in memory.
-        if partitions.data.bytes.count >= 1 << 16 { try data.write(partitions.takeData()) }
+        if partitions.data.bytes.count >= 1 << 16 { try partitions.drainData { try data.write($0) } }
     }
 
     public mutating func endPartition() throws {
         partitions.endPartition()
         collector.endPartition(size: partitions.dataPosition + Int64(partitions.data.bytes.count) - partitionStart)
-        try data.write(partitions.takeData())
-        try index.write(partitions.takeIndex())
+        try partitions.drainData { try data.write($0) }
+        try partitions.drainIndex { try index.write($0) }
     }
 
     /// Writes the remaining components; returns the component names (as TOC.txt lists them).

@@ -59,15 +59,16 @@ public struct MetadataCollector {
         }
         deletion(r.deletion)
         for (_, d) in r.complexDeletions { deletion(d) }
-        var columns = Set<Int>()
+        // Cells are sorted by column: the columns set are the runs of equal columns.
+        var columns = 0, last = -1
         for c in r.cells {
-            columns.insert(c.column)
+            if c.column != last { columns += 1; last = c.column }
             timestamp(c.timestamp)
             ttl(c.isExpiring ? c.ttl : 0)
             localDeletionTime(c.isTombstone || c.isExpiring ? c.localDeletionTime : Int64(Int32.max))
             cellsInPartition += 1
         }
-        totalColumnsSet += Int64(columns.count)
+        totalColumnsSet += Int64(columns)
         totalRows += 1
     }
 
