@@ -46,7 +46,7 @@ struct BackupWrite: ParsableCommand {
     @Option(help: "The backup's name, e.g. 20261130T0000.") var backup: String
     @Option(help: "The folder the backup goes into (the bucket's root).") var out: String
     @Option(help: "The backup's start time, ISO 8601 (default: now).") var started: String?
-    @Option(name: [.customLong("format"), .customLong("sstable-format")], help: "SSTable format: ma to nb.") var format: String = "nb"
+    @Option(name: [.customLong("format"), .customLong("sstable-format")], help: "SSTable format: ma to oa.") var format: String = "nb"
     @Option(help: "lz4, snappy, zstd, deflate or none.") var compression: String = "lz4"
     @Option(name: .customLong("chunk-kb"), help: "Compression chunk size in KiB (a power of two).") var chunkKB: Int = 16
     @Option(name: .customLong("memtable-mb"), help: "Memtable memory per worker, MiB; past it memtables spill sorted runs to disk.")
@@ -121,7 +121,7 @@ struct BackupSynth: ParsableCommand {
     @Option(help: "Comma-separated: types, kv, ts.") var families: String = "types,kv,ts"
     @Option(help: "The backup's start (the expected rows' reference time), ISO 8601.") var started: String = "2026-11-30T00:00:00Z"
     @Option(help: "The backup's name.") var backup: String = "20261130T0000"
-    @Option(name: [.customLong("format"), .customLong("sstable-format")], help: "SSTable format: ma to nb.") var format: String = "nb"
+    @Option(name: [.customLong("format"), .customLong("sstable-format")], help: "SSTable format: ma to oa.") var format: String = "nb"
     @Option(help: "lz4, snappy, zstd, deflate or none.") var compression: String = "lz4"
     @Option(name: .customLong("memtable-mb"), help: "Memtable memory per writer worker, MiB (as backup write).") var memtableMB: Int = 1024
 

@@ -7,12 +7,12 @@ import Glibc
 struct SSTableRewrite: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rewrite",
-        abstract: "Write the content of SSTables again as new SSTables: recompress, rechunk, or upgrade a 3.x file to nb.",
+        abstract: "Write the content of SSTables again as new SSTables: recompress, rechunk, or change the format (e.g. 3.x to nb or oa).",
         discussion: """
         Each SSTable in SRC becomes one SSTable in DST with the same generation and content, \
         written as Cassandra would write it (Data.db, Index.db, Summary.db, Filter.db, \
         Statistics.db, CompressionInfo.db or CRC.db, Digest.crc32, TOC.txt). Files appear \
-        under their names only once complete. Writing oa is not supported yet.
+        under their names only once complete. Formats ma to oa (Cassandra 3.0 to 5.0).
         """
     )
 
@@ -22,7 +22,7 @@ struct SSTableRewrite: ParsableCommand {
     @Argument(help: "The folder to write into (created if missing).")
     var destination: String
 
-    @Option(name: [.customLong("format"), .customLong("sstable-format")], help: "Format version to write: ma to nb.")
+    @Option(name: [.customLong("format"), .customLong("sstable-format")], help: "Format version to write: ma to oa.")
     var format: String = "nb"
 
     @Option(help: "lz4, snappy, zstd, deflate or none.")

@@ -76,14 +76,14 @@ struct BackupWriterTests {
     }
 
     static func write(_ lines: [String], into root: URL? = nil, backup: String = "b1", started: Int64 = 1_795_996_800,
-                      memtableBudget: Int = 1 << 30) throws -> Written {
+                      memtableBudget: Int = 1 << 30, format: String = "nb") throws -> Written {
         let dir = try root ?? FileManager.default.url(for: .itemReplacementDirectory, in: .userDomainMask,
                                                        appropriateFor: URL(fileURLWithPath: NSTemporaryDirectory()), create: true)
         let mutations = dir.appendingPathComponent("writes-\(backup).jsonl")
         try (lines.joined(separator: "\n") + "\n").write(to: mutations, atomically: true, encoding: .utf8)
         let writer = try BackupWriter(schemaText: schema, tokenMap: try TokenMap.parse(Array(tokenMap.utf8), file: "tokenmap.json"),
                                       options: .init(backupName: backup, outputDirectory: dir.appendingPathComponent("out").path, started: started,
-                                                     version: try FormatVersion(letters: "nb", family: .big, file: ""),
+                                                     version: try FormatVersion(letters: format, family: .big, file: ""),
                                                      memtableBudget: memtableBudget))
         return Written(root: dir, summary: try writer.write(mutations: mutations.path), writer: writer)
     }
@@ -119,11 +119,11 @@ struct BackupWriterTests {
         return try model.rows(table: table, now: now)
     }
 
-    @Test(arguments: [1 << 30, 1])
-    func everyNodeReadsBackWhatItsWritesSay(memtableBudget: Int) throws {
+    @Test(arguments: [(1 << 30, "nb"), (1, "nb"), (1 << 30, "oa")])
+    func everyNodeReadsBackWhatItsWritesSay(memtableBudget: Int, format: String) throws {
         // A budget of one byte spills every memtable after each line: each flush is then
-        // merged from its sorted runs.
-        let w = try Self.write(Self.lines, memtableBudget: memtableBudget)
+        // merged from its sorted runs. oa: the same backup in Cassandra 5.0's format.
+        let w = try Self.write(Self.lines, memtableBudget: memtableBudget, format: format)
         defer { try? FileManager.default.removeItem(at: w.root) }
         #expect(w.summary.lines == Self.lines.count)
         var compared = 0

@@ -219,6 +219,12 @@ public struct PartitionSerializer {
 
     /// Blocks of up to 32 values, each led by a vint with two bits per value (empty, null).
     func writeClustering(_ values: ClusteringValues, into out: inout ByteOutput) {
+        Self.writeClustering(values, types: header.clusteringTypes, into: &out)
+    }
+
+    /// `ClusteringPrefix.Serializer.serializeValuesWithoutSize`: per 32 values a vint of
+    /// empty/null bits, then the values (with a length unless the type is fixed-width).
+    static func writeClustering(_ values: ClusteringValues, types: [CQLType], into out: inout ByteOutput) {
         var offset = 0
         while offset < values.count {
             let limit = min(values.count, offset + 32)
@@ -230,7 +236,7 @@ public struct PartitionSerializer {
             out.writeUnsignedVInt(bits)
             for i in offset..<limit {
                 guard let v = values[i], !v.isEmpty else { continue }
-                if i >= header.clusteringTypes.count || header.clusteringTypes[i].fixedLength == nil { out.writeUnsignedVInt(UInt64(v.count)) }
+                if i >= types.count || types[i].fixedLength == nil { out.writeUnsignedVInt(UInt64(v.count)) }
                 out.writeBytes(Array(v))
             }
             offset = limit

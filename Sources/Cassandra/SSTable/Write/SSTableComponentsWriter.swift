@@ -4,8 +4,7 @@
 /// Summary and Filter to Cassandra's bytes). Memory holds one chunk, the current partition's
 /// index blocks, the summary samples and the filter bits.
 ///
-/// Statistics.db is written from the metadata collected on the way (formats ma to nb; oa's
-/// statistics layout is not written yet).
+/// Statistics.db is written from the metadata collected on the way (formats ma to oa).
 public struct SSTableComponentsWriter {
     public let descriptor: Descriptor
     private var partitions: PartitionWriter
@@ -23,12 +22,9 @@ public struct SSTableComponentsWriter {
                 partitioner: String = "org.apache.cassandra.dht.Murmur3Partitioner",
                 codec: CompressedDataWriter.Codec? = .lz4, chunkLength: Int = 16 * 1024, expectedKeys: Int,
                 falsePositiveChance: Double = 0.01) throws {
-        guard !version.hasImprovedMinMax else {
-            throw SSTableError(.unsupported, file: directory, "writing \(version.letters) SSTables is not supported yet (ma to nb are)")
-        }
         self.partitioner = partitioner
         self.falsePositiveChance = falsePositiveChance
-        collector = MetadataCollector(clusteringTypes: serializer.header.clusteringTypes)
+        collector = MetadataCollector(clusteringTypes: serializer.header.clusteringTypes, version: version)
         descriptor = Descriptor(directory: directory, version: version, generation: String(generation), formatName: "big")
         partitions = PartitionWriter(serializer: serializer)
         data = try DataFileSink(path: descriptor.path("Data.db"), codec: codec, chunkLength: chunkLength, version: version)
@@ -41,7 +37,7 @@ public struct SSTableComponentsWriter {
         partitionStart = partitions.dataPosition + Int64(partitions.data.bytes.count)
         try partitions.beginPartition(key: key, deletion: deletion, staticRow: staticRow)
         collector.addKey(key)
-        collector.deletion(deletion)
+        collector.partitionDeletion(deletion)
         if let staticRow { collector.row(staticRow) }
         summary.add(key: key, indexPosition: partitions.indexPosition)
         filter.add(key: key)

@@ -8,8 +8,8 @@ public struct MetadataCollector {
     /// `MinMaxIntTracker(NO_TTL, NO_TTL)`: 0 and 0 until a TTL is seen.
     public private(set) var minTTL = Int32.max, maxTTL = Int32.min
     var sawTTL = false
-    var partitionSizes = EstimatedHistogram(bucketCount: 150)
-    var cellCounts = EstimatedHistogram(bucketCount: 114)
+    var partitionSizes: EstimatedHistogram
+    var cellCounts: EstimatedHistogram
     var tombstoneDropTimes = TombstoneHistogram()
     var cardinality = CardinalitySketch()
     var minClustering: ClusteringValues = [], maxClustering: ClusteringValues = []
@@ -18,12 +18,59 @@ public struct MetadataCollector {
     var cellsInPartition: Int64 = 0
     let clusteringTypes: [CQLType]
     var sawClustering = false
+    /// 5.0's covered clustering (`MetadataCollector.updateClusteringValues…`): the smallest
+    /// and largest whole clustering or non-boundary bound; nil stands for MAX_START / MIN_END.
+    var coveredMin: (ClusteringValues, BoundKind)?
+    var coveredMax: (ClusteringValues, BoundKind)?
+    var firstKey: [UInt8]?
+    var lastKey: [UInt8]?
+    var hasPartitionLevelDeletions = false
+    private let comparator: ClusteringComparator
 
-    init(clusteringTypes: [CQLType]) {
+    /// 5.0 widened the histograms (155 partition-size and 118 cell-count buckets, from 150 and 114).
+    init(clusteringTypes: [CQLType], version: FormatVersion) {
         self.clusteringTypes = clusteringTypes
+        comparator = ClusteringComparator(types: clusteringTypes)
+        let wide = version.hasUIntDeletionTime
+        partitionSizes = EstimatedHistogram(bucketCount: wide ? 155 : 150)
+        cellCounts = EstimatedHistogram(bucketCount: wide ? 118 : 114)
     }
 
-    mutating func addKey(_ key: [UInt8]) { cardinality.add(key) }
+    mutating func addKey(_ key: [UInt8]) {
+        cardinality.add(key)
+        if firstKey == nil { firstKey = key }
+        lastKey = key
+    }
+
+    mutating func partitionDeletion(_ d: DeletionTime) {
+        if !d.isLive { hasPartitionLevelDeletions = true }
+        deletion(d)
+    }
+
+    private func compare(_ a: (ClusteringValues, BoundKind), _ b: (ClusteringValues, BoundKind)) -> Int {
+        comparator.compare(a.0, a.1, b.0, b.1)
+    }
+
+    mutating func covered(row c: ClusteringValues) {
+        let p = (c, BoundKind.clustering)
+        if coveredMax.map({ compare(p, $0) > 0 }) ?? true {
+            coveredMax = p
+            if coveredMin == nil { coveredMin = p }
+        } else if coveredMin.map({ compare(p, $0) < 0 }) ?? true {
+            coveredMin = p
+        }
+    }
+
+    mutating func covered(bound m: RangeTombstoneMarker) {
+        // Boundaries are never the extremes: a start is always closed later, an end opened earlier.
+        guard !m.kind.isBoundary else { return }
+        let p = (m.clustering, m.kind)
+        if coveredMax.map({ compare(p, $0) > 0 }) ?? true {
+            if m.kind.isEnd { coveredMax = p } else if coveredMin == nil { coveredMin = p }
+        } else if coveredMin.map({ compare(p, $0) < 0 }) ?? true {
+            if m.kind.isStart { coveredMin = p } else if coveredMax == nil { coveredMax = p }
+        }
+    }
 
     mutating func timestamp(_ t: Int64) {
         minTimestamp = min(minTimestamp, t)
@@ -51,7 +98,10 @@ public struct MetadataCollector {
     }
 
     mutating func row(_ r: Row) {
-        if !r.isStatic { clustering(r.clustering) }
+        if !r.isStatic {
+            clustering(r.clustering)
+            covered(row: r.clustering)
+        }
         if !r.liveness.isEmpty {
             timestamp(r.liveness.timestamp)
             ttl(r.liveness.ttl)
@@ -74,6 +124,7 @@ public struct MetadataCollector {
 
     mutating func marker(_ m: RangeTombstoneMarker) {
         clustering(m.clustering)
+        covered(bound: m)
         if let d = m.closeDeletion { deletion(d) }
         if let d = m.openDeletion { deletion(d) }
     }
@@ -312,15 +363,12 @@ enum MurmurHash64A {
     }
 }
 
-/// Statistics.db from collected metadata (`MetadataSerializer`), for the formats ma to nb:
+/// Statistics.db from collected metadata (`MetadataSerializer`), for the formats ma to oa:
 /// validation (partitioner, bloom filter chance), compaction (cardinality), stats and the
 /// serialization header, each followed by its CRC32 from na on.
 enum StatisticsWriter {
     static func write(partitioner: String, bloomFilterFPChance: Double, collector: MetadataCollector, compressionRatio: Double,
                       header: SerializationHeader, version: FormatVersion, originatingHostId: [UInt8]? = nil) throws -> [UInt8] {
-        guard !version.hasImprovedMinMax else {
-            throw SSTableError(.unsupported, file: "Statistics.db", "writing the \(version.letters) statistics layout is not supported yet (ma to nb are)")
-        }
         var validation = ByteOutput()
         validation.writeUTF(partitioner)
         validation.writeInt64(Int64(bitPattern: bloomFilterFPChance.bitPattern))
@@ -337,18 +385,42 @@ enum StatisticsWriter {
         let empty = collector.minTimestamp > collector.maxTimestamp
         stats.writeInt64(empty ? .min : collector.minTimestamp)
         stats.writeInt64(empty ? .min : collector.maxTimestamp)
-        stats.writeInt32(Int32(truncatingIfNeeded: empty ? Int64(Int32.max) : collector.minLocalDeletionTime))
-        stats.writeInt32(Int32(truncatingIfNeeded: empty ? Int64(Int32.max) : collector.maxLocalDeletionTime))
+        // Up to nb signed ints with Int32.max for "never"; oa unsigned with 0xFFFFFFFF for it.
+        func deletionTime(_ t: Int64) -> Int32 {
+            if version.hasUIntDeletionTime && t == Int64(Int32.max) { return -1 }
+            return Int32(truncatingIfNeeded: t)
+        }
+        stats.writeInt32(deletionTime(empty ? Int64(Int32.max) : collector.minLocalDeletionTime))
+        stats.writeInt32(deletionTime(empty ? Int64(Int32.max) : collector.maxLocalDeletionTime))
         stats.writeInt32(collector.sawTTL ? collector.minTTL : 0)
         stats.writeInt32(collector.sawTTL ? collector.maxTTL : 0)
         stats.writeInt64(Int64(bitPattern: compressionRatio.bitPattern))
         collector.tombstoneDropTimes.serialize(into: &stats, version: version)
         stats.writeInt32(0) // sstable level
         stats.writeInt64(0) // repairedAt: unrepaired
-        for bound in [collector.minClustering, collector.maxClustering] {
-            let values = bound.prefix { $0 != nil }
-            stats.writeInt32(Int32(values.count))
-            for v in values { stats.write(UInt16(v!.count)); stats.writeBytes(Array(v!)) }
+        if version.hasImprovedMinMax {
+            // 5.0: the clustering types, then the covered clustering as a slice of two bounds.
+            stats.writeUnsignedVInt(UInt64(header.clusteringTypes.count))
+            for t in header.clusteringTypes {
+                let name = Array(t.marshalName.utf8)
+                stats.writeUnsignedVInt(UInt64(name.count))
+                stats.writeBytes(name)
+            }
+            let start: (ClusteringValues, BoundKind) = collector.coveredMin.map { $0.1 == .clustering ? ($0.0, .inclusiveStart) : $0 }
+                ?? ([], .exclusiveStart)
+            let end: (ClusteringValues, BoundKind) = collector.coveredMax.map { $0.1 == .clustering ? ($0.0, .inclusiveEnd) : $0 }
+                ?? ([], .exclusiveEnd)
+            for (values, kind) in [start, end] {
+                stats.writeUInt8(kind.rawValue)
+                stats.write(UInt16(values.count))
+                PartitionSerializer.writeClustering(values, types: header.clusteringTypes, into: &stats)
+            }
+        } else {
+            for bound in [collector.minClustering, collector.maxClustering] {
+                let values = bound.prefix { $0 != nil }
+                stats.writeInt32(Int32(values.count))
+                for v in values { stats.write(UInt16(v!.count)); stats.writeBytes(Array(v!)) }
+            }
         }
         stats.writeUInt8(0) // no legacy counter shards
         stats.writeInt64(collector.totalColumnsSet)
@@ -359,6 +431,15 @@ enum StatisticsWriter {
         if version.hasIsTransient { stats.writeUInt8(0) }
         if version.hasOriginatingHostId {
             if let id = originatingHostId, id.count == 16 { stats.writeUInt8(1); stats.writeBytes(id) } else { stats.writeUInt8(0) }
+        }
+        if version.hasImprovedMinMax {
+            // 5.0: partition deletions present, the key range, token-space coverage (unknown).
+            stats.writeUInt8(collector.hasPartitionLevelDeletions ? 1 : 0)
+            for key in [collector.firstKey ?? [], collector.lastKey ?? []] {
+                stats.writeUnsignedVInt(UInt64(key.count))
+                stats.writeBytes(key)
+            }
+            stats.writeInt64(Int64(bitPattern: Double.nan.bitPattern))
         }
 
         var serialized = ByteOutput()
