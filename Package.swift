@@ -22,9 +22,10 @@ let package = Package(
         .target(name: "Digests"),
         .target(name: "JSON"),
         .target(name: "Threads"),
+        .target(name: "ObjectStore"),
         .target(
             name: "Cassandra",
-            dependencies: ["CLZ4", "CZstd", "CSnappy", "CZlib", "Digests", "JSON", "Threads"]
+            dependencies: ["CLZ4", "CZstd", "CSnappy", "CZlib", "Digests", "JSON", "Threads", "ObjectStore"]
         ),
         .target(name: "SQL"),
         .target(name: "Columnar"),
@@ -43,7 +44,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CassandraTests",
-            dependencies: ["Cassandra", "Digests", "JSON"],
+            dependencies: ["Cassandra", "Digests", "JSON", "ObjectStore"],
             exclude: ["Support/expand_rows.py"]
         ),
         .testTarget(
