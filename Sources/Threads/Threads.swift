@@ -64,3 +64,29 @@ public struct UncheckedBox<T>: @unchecked Sendable {
 
 /// The processors online.
 public func processorCount() -> Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+
+/// Runs `body(0)`, …, `body(count - 1)` at once — the first on the calling thread, the rest
+/// on threads of their own — and returns when all have returned.
+public func runConcurrently(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    guard count > 1 else {
+        if count == 1 { body(0) }
+        return
+    }
+    final class Remaining: @unchecked Sendable {
+        var count: Int
+        init(_ n: Int) { count = n }
+    }
+    let monitor = Monitor()
+    let remaining = Remaining(count - 1)
+    for i in 1..<count {
+        startThread {
+            body(i)
+            monitor.withLock {
+                remaining.count -= 1
+                monitor.broadcast()
+            }
+        }
+    }
+    body(0)
+    monitor.withLock { while remaining.count > 0 { monitor.wait() } }
+}

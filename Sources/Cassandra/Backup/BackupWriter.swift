@@ -183,21 +183,11 @@ public struct BackupWriter: Sendable {
         let workers = max(1, min(processorCount(), names.count))
         let shares = (0..<workers).map { w in Set(names.enumerated().filter { $0.offset % workers == w }.map(\.element)) }
         let results = UncheckedBox(shares.map { _ in NodeWork() })
-        let monitor = Monitor()
-        let running = UncheckedBox(Counter(workers))
         let finalLines = lastLine
-        for (w, share) in shares.enumerated() {
-            let body: @Sendable () -> Void = { [self] in
-                let work = results.value[w]
-                do { try self.apply(mutations: path, nodes: share, lastLine: finalLines, into: work) } catch { work.error = error }
-                monitor.withLock {
-                    running.value.count -= 1
-                    monitor.broadcast()
-                }
-            }
-            if w == workers - 1 { body() } else { startThread(body) }
+        runConcurrently(workers) { [self] w in
+            let work = results.value[w]
+            do { try self.apply(mutations: path, nodes: shares[w], lastLine: finalLines, into: work) } catch { work.error = error }
         }
-        monitor.withLock { while running.value.count > 0 { monitor.wait() } }
         var objects: [String: [String: [JSONValue]]] = [:]
         for work in results.value {
             created += work.created
@@ -236,11 +226,6 @@ public struct BackupWriter: Sendable {
 
     /// What one worker made: its nodes' SSTables (as manifest objects), the files it created
     /// (removed again if the run fails) and its first error.
-    private final class Counter {
-        var count: Int
-        init(_ n: Int) { count = n }
-    }
-
     private final class NodeWork {
         var objects: [String: [String: [JSONValue]]] = [:]
         var stats: [String: (sstables: Int, files: Int, bytes: Int64)] = [:]

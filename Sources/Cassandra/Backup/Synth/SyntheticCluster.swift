@@ -179,22 +179,13 @@ public final class SyntheticCluster: @unchecked Sendable {
             load[w] += shares[generators[i].family]!
         }
         let boxed = UncheckedBox(generators)
-        let monitor = Monitor()
-        let running = UncheckedBox(WorkCounter(workers))
-        for (w, indices) in assignment.enumerated() {
-            let body: @Sendable () -> Void = {
-                for i in indices {
-                    let g = boxed.value[i]
-                    do { try g.generate() } catch { g.error = error }
-                }
-                monitor.withLock {
-                    running.value.count -= 1
-                    monitor.broadcast()
-                }
+        let plan = assignment
+        runConcurrently(workers) { w in
+            for i in plan[w] {
+                let g = boxed.value[i]
+                do { try g.generate() } catch { g.error = error }
             }
-            if w == workers - 1 { body() } else { startThread(body) }
         }
-        monitor.withLock { while running.value.count > 0 { monitor.wait() } }
         if let e = generators.compactMap(\.error).first { throw e }
         var report = SynthReport()
         // The lines, in flush order (families in order within a flush): each node's memtables
@@ -256,11 +247,6 @@ public final class SyntheticCluster: @unchecked Sendable {
         try writeFile(directory + "/synth.json", Array((info.text + "\n").utf8))
         return report
     }
-}
-
-final class WorkCounter {
-    var count: Int
-    init(_ n: Int) { count = n }
 }
 
 struct ExpectedRow {
