@@ -97,6 +97,7 @@ public struct ByteOutput {
         for shift in stride(from: T.bitWidth - 8, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: v >> T(shift))) }
     }
     public mutating func writeBytes(_ b: [UInt8]) { bytes.append(contentsOf: b) }
+    public mutating func writeBytes(_ b: ArraySlice<UInt8>) { bytes.append(contentsOf: b) }
 
     /// Empties the buffer, keeping its capacity for what comes next.
     public mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }

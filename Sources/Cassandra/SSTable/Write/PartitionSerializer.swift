@@ -17,6 +17,8 @@ public struct PartitionSerializer {
     let staticTypes: [CQLType]
     let regularTypes: [CQLType]
     let staticRowIsRegular: Bool
+    /// Buffers reused from row to row (a writer serialises one row at a time).
+    let scratch = SerializerScratch()
 
     public init(header: SerializationHeader, layout: TableLayout, version: FormatVersion) throws {
         self.header = header
@@ -120,14 +122,23 @@ public struct PartitionSerializer {
         if asStatic { out.writeUInt8(Flags.isStatic) }
         if !asStatic { writeClustering(row.clustering, into: &out) }
 
-        var body = ByteOutput()
+        // The body is serialised first to learn its size; its buffer is reused from row to row.
+        var body = scratch.take()
+        defer { scratch.give(body) }
         if flags & Flags.hasTimestamp != 0 { writeTimestamp(row.liveness.timestamp, into: &body) }
         if flags & Flags.hasTTL != 0 {
             writeTTL(row.liveness.ttl, into: &body)
             writeLocalDeletionTime(row.liveness.localExpirationTime, into: &body)
         }
         if flags & Flags.hasDeletion != 0 { writeDeletion(row.deletion, into: &body) }
-        if flags & Flags.hasAllColumns == 0 { writeSubset(present.map(\.position), total: total, into: &body) }
+        if flags & Flags.hasAllColumns == 0 {
+            var positions = scratch.positions
+            scratch.positions = []
+            positions.removeAll(keepingCapacity: true)
+            for p in present { positions.append(p.position) }
+            writeSubset(positions, total: total, into: &body)
+            scratch.positions = positions
+        }
         for (p, columnCells, deletion) in present {
             let type = types[p]
             if type.isMultiCell {
@@ -164,25 +175,26 @@ public struct PartitionSerializer {
         if complex {
             let path = row.path(c) ?? []
             out.writeUnsignedVInt(UInt64(path.count))
-            out.writeBytes(Array(path))
+            out.writeBytes(path)
         }
         if !value.isEmpty {
             // `header.getType(column).writeValue`: a complex column's type is a collection or
             // UDT, never fixed-width, so its cells' values are length-prefixed; a simple
             // column's fixed-width values are written bare.
             if complex || type.fixedLength == nil { out.writeUnsignedVInt(UInt64(value.count)) }
-            out.writeBytes(Array(value))
+            out.writeBytes(value)
         }
     }
 
     /// `Columns.Serializer.serializeSubset`: under 64 columns a bitmap of the missing ones;
     /// else the count missing, then the indices of whichever side is smaller.
     func writeSubset(_ present: [Int], total: Int, into out: inout ByteOutput) {
+        // `present` is sorted: the missing columns are the gaps between its entries.
         if total < 64 {
-            var missing: UInt64 = 0
-            let have = Set(present)
-            for i in 0..<total where !have.contains(i) { missing |= 1 << UInt64(i) }
-            out.writeUnsignedVInt(missing)
+            var have: UInt64 = 0
+            for p in present { have |= 1 << UInt64(p) }
+            let all: UInt64 = total == 64 ? .max : (1 << UInt64(total)) - 1
+            out.writeUnsignedVInt(all & ~have)
             return
         }
         let missingCount = total - present.count
@@ -190,8 +202,12 @@ public struct PartitionSerializer {
         if present.count < total / 2 {
             for p in present { out.writeUnsignedVInt(UInt64(p)) }
         } else {
-            let have = Set(present)
-            for i in 0..<total where !have.contains(i) { out.writeUnsignedVInt(UInt64(i)) }
+            var next = 0
+            for p in present {
+                while next < p { out.writeUnsignedVInt(UInt64(next)); next += 1 }
+                next = p + 1
+            }
+            while next < total { out.writeUnsignedVInt(UInt64(next)); next += 1 }
         }
     }
 
@@ -237,7 +253,7 @@ public struct PartitionSerializer {
             for i in offset..<limit {
                 guard let v = values[i], !v.isEmpty else { continue }
                 if i >= types.count || types[i].fixedLength == nil { out.writeUnsignedVInt(UInt64(v.count)) }
-                out.writeBytes(Array(v))
+                out.writeBytes(v)
             }
             offset = limit
         }
@@ -276,4 +292,20 @@ extension ByteOutput {
         for n in 2...8 where v < (1 << UInt64(7 * n)) { return n }
         return 9
     }
+}
+
+/// The row serialiser's reusable buffers: taken for a row and given back after it, so that
+/// a row costs no buffer allocation once the first rows have sized them.
+final class SerializerScratch {
+    private var spare = ByteOutput()
+    var positions: [Int] = []
+
+    func take() -> ByteOutput {
+        var b = spare
+        spare = ByteOutput()
+        b.removeAll()
+        return b
+    }
+
+    func give(_ b: ByteOutput) { spare = b }
 }
