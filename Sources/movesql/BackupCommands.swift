@@ -25,6 +25,12 @@ func compressionCodec(_ name: String) throws -> CompressedDataWriter.Codec? {
     }
 }
 
+func validateChunkKB(_ chunkKB: Int) throws {
+    guard chunkKB > 0, chunkKB & (chunkKB - 1) == 0, chunkKB <= 1024 else {
+        throw ValidationError("--chunk-kb must be a power of two from 1 to 1024")
+    }
+}
+
 struct BackupWrite: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "write",
@@ -55,9 +61,7 @@ struct BackupWrite: ParsableCommand {
     func validate() throws {
         _ = try compressionCodec(compression)
         guard memtableMB > 0 else { throw ValidationError("--memtable-mb must be positive") }
-        guard chunkKB > 0, chunkKB & (chunkKB - 1) == 0, chunkKB <= 1024 else {
-            throw ValidationError("--chunk-kb must be a power of two from 1 to 1024")
-        }
+        try validateChunkKB(chunkKB)
         guard !backup.isEmpty, !backup.contains("/") else { throw ValidationError("--backup must be a name without '/'") }
     }
 

@@ -32,24 +32,14 @@ struct SSTableRewrite: ParsableCommand {
     var chunkKB: Int = 16
 
     func validate() throws {
-        guard chunkKB > 0, chunkKB & (chunkKB - 1) == 0, chunkKB <= 1024 else {
-            throw ValidationError("--chunk-kb must be a power of two from 1 to 1024")
-        }
-        guard ["lz4", "snappy", "zstd", "deflate", "none"].contains(compression) else {
-            throw ValidationError("--compression is lz4, snappy, zstd, deflate or none")
-        }
+        _ = try compressionCodec(compression)
+        try validateChunkKB(chunkKB)
     }
 
     func run() throws {
         try runReporting {
             let version = try FormatVersion(letters: format, family: .big, file: destination)
-            let codec: CompressedDataWriter.Codec? = switch compression {
-            case "lz4": .lz4
-            case "snappy": .snappy
-            case "zstd": .zstd
-            case "deflate": .deflate
-            default: nil
-            }
+            let codec = try compressionCodec(compression)
             try makeDirectories(destination)
             var out = OutputBuffer()
             for sstable in try SSTable.discover(path: source) {
