@@ -32,6 +32,33 @@ public struct KVValueMetadata: Sendable, Equatable {
 
     public init() {}
 
+    /// A value compressed client-side (LZ4 framed as Cassandra's LZ4Compressor frames a chunk,
+    /// Zstd as a frame, Snappy raw) and the metadata that says so: codec, lengths, CRC-32C of
+    /// the stored bytes. The generator writes no GZIP values.
+    public static func compress(_ value: [UInt8], codec: Codec) -> (stored: [UInt8], metadata: KVValueMetadata) {
+        let cassandraCodec: CompressedDataWriter.Codec
+        switch codec {
+        case .lz4: cassandraCodec = .lz4
+        case .zstd: cassandraCodec = .zstd
+        case .snappy: cassandraCodec = .snappy
+        case .gzip: preconditionFailure("KVValueMetadata.compress: GZIP values are not generated")
+        case .none:
+            var m = KVValueMetadata()
+            m.uncompressedLength = UInt64(value.count)
+            m.totalLength = UInt64(value.count)
+            m.checksum = CRC32C.checksum(value)
+            return (value, m)
+        }
+        var stored: [UInt8] = []
+        value.withUnsafeBytes { CompressedDataWriter.compressChunk($0, codec: cassandraCodec, into: &stored) }
+        var m = KVValueMetadata()
+        m.codec = codec
+        m.uncompressedLength = UInt64(value.count)
+        m.totalLength = UInt64(stored.count)
+        m.checksum = CRC32C.checksum(stored)
+        return (stored, m)
+    }
+
     public func encoded() -> [UInt8] {
         var out: [UInt8] = []
         func varint(_ v: UInt64) {

@@ -21,13 +21,7 @@ enum KeyValueFamily {
         for _ in 0..<c.random.int(4...40) { text += Array("\"tag-\(c.random.int(50))\",".utf8) }
         text += Array("\"end\"]}".utf8)
         if r < 0.7 { return (text, []) }
-        var meta = KVValueMetadata()
-        meta.codec = c.random.chance(0.5) ? .lz4 : .zstd
-        var stored: [UInt8] = []
-        text.withUnsafeBytes { CompressedDataWriter.compressChunk($0, codec: meta.codec == .lz4 ? .lz4 : .zstd, into: &stored) }
-        meta.uncompressedLength = UInt64(text.count)
-        meta.totalLength = UInt64(stored.count)
-        meta.checksum = CRC32C.checksum(stored)
+        let (stored, meta) = KVValueMetadata.compress(text, codec: c.random.chance(0.5) ? .lz4 : .zstd)
         return (stored, meta.encoded())
     }
 

@@ -67,13 +67,7 @@ enum TimeSeriesFamily {
             var metadata: [UInt8] = []
             if c.random.chance(0.2) {
                 value += Array(String(repeating: " padding", count: c.random.int(4...20)).utf8)
-                var m = KVValueMetadata()
-                m.codec = .lz4
-                m.uncompressedLength = UInt64(value.count)
-                var stored: [UInt8] = []
-                value.withUnsafeBytes { CompressedDataWriter.compressChunk($0, codec: .lz4, into: &stored) }
-                m.totalLength = UInt64(stored.count)
-                m.checksum = CRC32C.checksum(stored)
+                let (stored, m) = KVValueMetadata.compress(value, codec: .lz4)
                 value = stored
                 metadata = m.encoded()
             }
