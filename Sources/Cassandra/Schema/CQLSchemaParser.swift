@@ -392,7 +392,22 @@ public struct CQLSchemaParser {
                 out.append(Located(token: .number(s), line: line, column: col))
                 continue
             }
-            if "()<>,;.={}:[]-+".contains(c) {
+            // $$…$$ strings (function bodies).
+            if c == "$" && i + 1 < chars.count && chars[i + 1] == "$" {
+                var s = ""
+                i += 2
+                while true {
+                    guard i + 1 < chars.count else { throw ParseError(message: "unterminated $$ string", line: line, column: col) }
+                    if chars[i] == "$" && chars[i + 1] == "$" { i += 2; break }
+                    if chars[i] == "\n" { line += 1; lineStart = i + 1 }
+                    s.append(chars[i])
+                    i += 1
+                }
+                out.append(Located(token: .string(s), line: line, column: col))
+                continue
+            }
+            // Operators of statements the parser skips (views, functions, indexes) are symbols too.
+            if "()<>,;.={}:[]-+*/%!?&|^~@".contains(c) {
                 out.append(Located(token: .symbol(c), line: line, column: col))
                 i += 1
                 continue
