@@ -134,6 +134,13 @@ struct SchemaTests {
         #expect(try CQLLiteral.encode("2017-05-05", as: .date) == [128, 0, 67, 139])
         #expect(try CQLLiteral.encode("2015-05-01T09:30:54.234Z", as: .timestamp) == [0, 0, 1, 77, 14, 208, 125, 154])
         #expect(throws: CQLLiteral.LiteralError.self) { try CQLLiteral.encode("x", as: .int) }
+        // Through the one value codec: types the literal parser once refused.
+        #expect(try CQLLiteral.encode("-129", as: .varint) == [0xFF, 0x7F])
+        #expect(try CQLLiteral.encode("12.340", as: .decimal) == [0, 0, 0, 3, 0x30, 0x34])
+        #expect(try CQLLiteral.encode("::1", as: .inet) == [UInt8](repeating: 0, count: 15) + [1])
+        #expect(try CQLLiteral.encode("TRUE", as: .boolean) == [1])
+        #expect(throws: CQLLiteral.LiteralError.self) { try CQLLiteral.encode("300", as: .tinyint) }
+        #expect(throws: CQLLiteral.LiteralError.self) { try CQLLiteral.encode("[1]", as: .list(.int, frozen: true)) }
         #expect(CQLLiteral.unsignedMagnitude("256", bytes: 2) == [1, 0])
         #expect(CQLLiteral.unsignedMagnitude("65536", bytes: 2) == nil)
     }

@@ -1,4 +1,5 @@
 import Digests
+import JSON
 
 /// Serializes CQL literals of simple types (as a user types a partition key on the command
 /// line) into Cassandra's value bytes.
@@ -12,45 +13,34 @@ public enum CQLLiteral {
         withUnsafeBytes(of: v.bigEndian) { Array($0) }
     }
 
+    /// The literal as the value it spells, encoded by `ValueEncoder` (one value codec): quotes
+    /// and doubled quotes are undone, numbers and booleans read as such, everything else is
+    /// the string the JSON encoding uses for that type.
     public static func encode(_ text: String, as type: CQLType) throws -> [UInt8] {
-        func bad() -> LiteralError { LiteralError(message: "'\(text)' is not a \(type.cql) literal") }
         var t = text
         if t.count >= 2, t.first == "'", t.last == "'" { t = String(t.dropFirst().dropLast()).replacingDoubledQuotes() }
+        let value: JSONValue
         switch type.base {
-        case .ascii, .text: return Array(t.utf8)
-        case .blob:
-            guard let b = hexBytes(t) else { throw bad() }
-            return b
         case .boolean:
             switch t.lowercased() {
-            case "true": return [1]
-            case "false": return [0]
-            default: throw bad()
+            case "true": value = .bool(true)
+            case "false": value = .bool(false)
+            default: throw LiteralError(message: "'\(text)' is not a \(type.cql) literal")
             }
-        case .tinyint: guard let v = Int8(t) else { throw bad() }; return bigEndian(v)
-        case .smallint: guard let v = Int16(t) else { throw bad() }; return bigEndian(v)
-        case .int: guard let v = Int32(t) else { throw bad() }; return bigEndian(v)
-        case .bigint, .counter: guard let v = Int64(t) else { throw bad() }; return bigEndian(v)
-        case .float: guard let v = Float(t) else { throw bad() }; return bigEndian(v.bitPattern)
-        case .double: guard let v = Double(t) else { throw bad() }; return bigEndian(v.bitPattern)
-        case .uuid, .timeuuid:
-            let hex = t.filter { $0 != "-" }
-            guard hex.count == 32, let b = hexBytes(hex) else { throw bad() }
-            return b
+        case .tinyint, .smallint, .int, .bigint, .counter:
+            guard let n = Int64(t) else { throw LiteralError(message: "'\(text)' is not a \(type.cql) literal") }
+            value = .int(n)
+        case .varint, .float, .double:
+            value = Int64(t).map(JSONValue.int) ?? .number(t)
         case .timestamp:
-            if let ms = Int64(t) { return bigEndian(ms) }
-            guard let s = ISO8601.parseSeconds(t) else { throw bad() }
-            return bigEndian(s * 1000 + fractionMilliseconds(t))
-        case .date:
-            let parts = t.split(separator: "-")
-            guard parts.count == 3, let y = Int64(parts[0]), let m = Int64(parts[1]), let d = Int64(parts[2]) else { throw bad() }
-            return bigEndian(UInt32(truncatingIfNeeded: ISO8601.daysFromCivil(y, m, d) + (1 << 31)))
-        case .inet:
-            let octets = t.split(separator: ".")
-            guard octets.count == 4 else { throw LiteralError(message: "'\(text)': only IPv4 keys can be given here") }
-            return try octets.map { guard let v = UInt8($0) else { throw bad() }; return v }
-        default:
+            value = Int64(t).map(JSONValue.int) ?? .string(t)
+        case .list, .set, .map, .tuple, .udt, .vector, .composite, .duration:
             throw LiteralError(message: "\(type.cql) keys cannot be given as literals yet")
+        default:
+            value = .string(t)
+        }
+        do { return try ValueEncoder.encode(value, as: type.base) } catch {
+            throw LiteralError(message: "'\(text)' is not a \(type.cql) literal (\(error))")
         }
     }
 
