@@ -65,24 +65,9 @@ public struct LocalFolderStore: ObjectStore {
 
     private func fail(_ key: String, _ m: String) -> ObjectStoreError { ObjectStoreError(store: location, key: key, m) }
 
-    private func entries(_ dir: String) -> [String]? {
-        guard let d = opendir(dir) else { return nil }
-        defer { closedir(d) }
-        var names: [String] = []
-        while let e = readdir(d) {
-            let name = withUnsafePointer(to: e.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted()
-    }
+    private func entries(_ dir: String) -> [String]? { LocalFiles.entries(dir)?.sorted() }
 
-    private func fileStatus(_ p: String) -> (isDirectory: Bool, size: Int64, modified: Int64)? {
-        var st = stat()
-        guard stat(p, &st) == 0 else { return nil }
-        return ((st.st_mode & S_IFMT) == S_IFDIR, Int64(st.st_size), Int64(st.st_mtim.tv_sec))
-    }
+    private func fileStatus(_ p: String) -> LocalFiles.Status? { LocalFiles.status(p) }
 
     public func children(of prefix: String) throws -> [String] {
         let dir = path(prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix)
@@ -136,5 +121,37 @@ public struct LocalFolderStore: ObjectStore {
             }
         }
         return buffer
+    }
+}
+
+/// The local file system calls the store and the SSTable reader share (no Foundation).
+public enum LocalFiles {
+    public struct Status: Sendable {
+        public var isDirectory: Bool
+        public var size: Int64
+        /// Seconds since the epoch.
+        public var modified: Int64
+    }
+
+    /// nil when nothing is there.
+    public static func status(_ path: String) -> Status? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return Status(isDirectory: (st.st_mode & S_IFMT) == S_IFDIR, size: Int64(st.st_size), modified: Int64(st.st_mtim.tv_sec))
+    }
+
+    /// A folder's entries (without . and ..), in no particular order; nil if it cannot be read
+    /// (`errno` says why).
+    public static func entries(_ dir: String) -> [String]? {
+        guard let d = opendir(dir) else { return nil }
+        defer { closedir(d) }
+        var names: [String] = []
+        while let e = readdir(d) {
+            let name = withUnsafePointer(to: e.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
     }
 }
