@@ -400,12 +400,7 @@ enum StatisticsWriter {
         stats.writeInt64(0) // repairedAt: unrepaired
         if version.hasImprovedMinMax {
             // 5.0: the clustering types, then the covered clustering as a slice of two bounds.
-            stats.writeUnsignedVInt(UInt64(header.clusteringTypes.count))
-            for t in header.clusteringTypes {
-                let name = Array(t.marshalName.utf8)
-                stats.writeUnsignedVInt(UInt64(name.count))
-                stats.writeBytes(name)
-            }
+            stats.writeTypeList(header.clusteringTypes)
             let start: (ClusteringValues, BoundKind) = collector.coveredMin.map { $0.1 == .clustering ? ($0.0, .inclusiveStart) : $0 }
                 ?? ([], .exclusiveStart)
             let end: (ClusteringValues, BoundKind) = collector.coveredMax.map { $0.1 == .clustering ? ($0.0, .inclusiveEnd) : $0 }
@@ -435,10 +430,8 @@ enum StatisticsWriter {
         if version.hasImprovedMinMax {
             // 5.0: partition deletions present, the key range, token-space coverage (unknown).
             stats.writeUInt8(collector.hasPartitionLevelDeletions ? 1 : 0)
-            for key in [collector.firstKey ?? [], collector.lastKey ?? []] {
-                stats.writeUnsignedVInt(UInt64(key.count))
-                stats.writeBytes(key)
-            }
+            stats.writeVIntLengthBytes(collector.firstKey ?? [])
+            stats.writeVIntLengthBytes(collector.lastKey ?? [])
             stats.writeInt64(Int64(bitPattern: Double.nan.bitPattern))
         }
 
@@ -483,22 +476,30 @@ extension SerializationHeader {
             out.writeUnsignedVInt(UInt64(bitPattern: Int64(d)))
         }
         out.writeUnsignedVInt(UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: minTTL))))
-        func type(_ t: CQLType) {
-            let name = Array(t.marshalName.utf8)
-            out.writeUnsignedVInt(UInt64(name.count))
-            out.writeBytes(name)
-        }
-        type(partitionKeyType)
-        out.writeUnsignedVInt(UInt64(clusteringTypes.count))
-        clusteringTypes.forEach(type)
+        out.writeVIntLengthString(partitionKeyType.marshalName)
+        out.writeTypeList(clusteringTypes)
         for columns in [staticColumns, regularColumns] {
             out.writeUnsignedVInt(UInt64(columns.count))
             for c in columns {
-                let name = Array(c.name.utf8)
-                out.writeUnsignedVInt(UInt64(name.count))
-                out.writeBytes(name)
-                type(c.type)
+                out.writeVIntLengthString(c.name)
+                out.writeVIntLengthString(c.type.marshalName)
             }
         }
+    }
+}
+
+extension ByteOutput {
+    /// A vint length, then the bytes (`ByteBufferUtil.writeWithVIntLength`).
+    mutating func writeVIntLengthBytes(_ b: [UInt8]) {
+        writeUnsignedVInt(UInt64(b.count))
+        writeBytes(b)
+    }
+
+    mutating func writeVIntLengthString(_ s: String) { writeVIntLengthBytes(Array(s.utf8)) }
+
+    /// `AbstractTypeSerializer.serializeList`: a count, then each marshal name.
+    mutating func writeTypeList(_ types: [CQLType]) {
+        writeUnsignedVInt(UInt64(types.count))
+        for t in types { writeVIntLengthString(t.marshalName) }
     }
 }
