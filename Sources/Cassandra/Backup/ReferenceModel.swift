@@ -301,10 +301,10 @@ final class ModelTable {
 
     func rows(now: Int64?) throws -> [String] {
         var out: [String] = []
-        let order = partitions.sorted { a, b in
-            let ta = Murmur3.token(a.key), tb = Murmur3.token(b.key)
-            return ta != tb ? ta < tb : a.key.lexicographicallyPrecedes(b.key)
-        }
+        // Each key hashed once, not once per comparison.
+        let order = partitions.map { (token: Murmur3.token($0.key), key: $0.key, value: $0.value) }.sorted { a, b in
+            a.token != b.token ? a.token < b.token : a.key.lexicographicallyPrecedes(b.key)
+        }.map { (key: $0.key, value: $0.value) }
         let statics = schema.staticColumns, regulars = schema.regularColumns
         for (_, p) in order {
             var key: [String: String] = [:]
