@@ -30,14 +30,6 @@ public indirect enum JSONValue: Sendable, Equatable {
         return fields.first { $0.0 == key }?.1
     }
 
-    public var double: Double? {
-        switch self {
-        case .int(let i): return Double(i)
-        case .number(let s): return Double(s)
-        default: return nil
-        }
-    }
-
     /// The value as compact JSON text (object fields in their order).
     public var text: String {
         var out = ""
@@ -143,7 +135,6 @@ public struct JSONParser {
     }
 
     public var atEnd: Bool { i >= bytes.count }
-    public var currentLine: Int { line }
     public var peek: UInt8? { i < bytes.count ? bytes[i] : nil }
 
     public func error(_ message: String) -> JSONError {

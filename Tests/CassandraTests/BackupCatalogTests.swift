@@ -22,6 +22,7 @@ struct BackupCatalogTests {
         let manifest = try Self.catalog(w).manifest(of: b.nodes.first { $0.fqdn == "n1.example.com" }!)
         #expect(manifest.count == 4 && manifest.contains { $0.table == "kv" && $0.tableID == "5d9e8f40a0b111eeb9d3a1b2c3d4e5f6" })
         #expect(try Self.catalog(w).verify(b).isEmpty)
+        #expect(try Self.catalog(w).schemaText(of: b.nodes[0]) == BackupWriterTests.schema)
     }
 
     @Test func ordersByStartAndPicksAsOf() throws {

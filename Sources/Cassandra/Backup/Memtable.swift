@@ -34,9 +34,6 @@ final class TableMemtable {
 
     var isEmpty: Bool { partitions.isEmpty && runs.isEmpty }
 
-    /// How many sorted runs went to disk.
-    var runCount: Int { runs.count }
-
     /// Applies one line (already known to be for this table and this node).
     func apply(_ m: Mutation) throws {
         let key = try encoder.partitionKey(m)
