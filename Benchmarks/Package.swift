@@ -12,9 +12,11 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
+        .target(name: "BenchData", path: "Benchmarks/BenchData"),
         .executableTarget(
             name: "SSTableDecode",
             dependencies: [
+                "BenchData",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Cassandra", package: "movesql"),
             ],
@@ -24,6 +26,7 @@ let package = Package(
         .executableTarget(
             name: "SSTableWrite",
             dependencies: [
+                "BenchData",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Cassandra", package: "movesql"),
             ],

@@ -1,3 +1,4 @@
+import BenchData
 import Benchmark
 import Cassandra
 import Foundation
@@ -7,27 +8,10 @@ import Foundation
 // The data: scripts/make_bench_sstable.py, 100 000 partitions of 2 rows (16 MB of Data.db),
 // and one partition of 200 000 rows (streaming over a wide partition). See docs/benchmarks.md.
 
-let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent()
-let dataRoot = URL(fileURLWithPath: ProcessInfo.processInfo.environment["MOVESQL_BENCH_DATA"] ?? NSTemporaryDirectory())
-    .appendingPathComponent("movesql-bench")
-
 struct Table {
     let dir: URL
     let schema: TableSchema
     let dataBytes: Int
-}
-
-func generate(_ name: String, partitions: Int, rows: Int) -> URL {
-    let dir = dataRoot.appendingPathComponent(name)
-    if FileManager.default.fileExists(atPath: dir.appendingPathComponent("nb-1-big-Data.db").path) { return dir }
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", repository.appendingPathComponent("scripts/make_bench_sstable.py").path, dir.path, "\(partitions)", "\(rows)"]
-    try! p.run()
-    p.waitUntilExit()
-    precondition(p.terminationStatus == 0, "make_bench_sstable.py failed")
-    return dir
 }
 
 /// The same table with Data.db recompressed in 64 KiB LZ4 chunks.

@@ -1,3 +1,4 @@
+import BenchData
 import Benchmark
 import Cassandra
 import Foundation
@@ -8,22 +9,7 @@ import Foundation
 // CompressionInfo or CRC, Digest, TOC) — the work `backup write` and `sstable rewrite` do per
 // flush. And `backup write` end to end on a synthesized mutation file. See docs/benchmarks.md.
 
-let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent()
-let dataRoot = URL(fileURLWithPath: ProcessInfo.processInfo.environment["MOVESQL_BENCH_DATA"] ?? NSTemporaryDirectory())
-    .appendingPathComponent("movesql-bench")
-
-func narrowTable() -> URL {
-    let dir = dataRoot.appendingPathComponent("narrow")
-    if FileManager.default.fileExists(atPath: dir.appendingPathComponent("nb-1-big-Data.db").path) { return dir }
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", repository.appendingPathComponent("scripts/make_bench_sstable.py").path, dir.path, "100000", "2"]
-    try! p.run()
-    p.waitUntilExit()
-    precondition(p.terminationStatus == 0, "make_bench_sstable.py failed")
-    return dir
-}
+func narrowTable() -> URL { generate("narrow", partitions: 100_000, rows: 2) }
 
 struct Loaded {
     var sstable: SSTable
