@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "movesql", targets: ["movesql"]),
         .library(name: "MoveSQL", targets: ["MoveSQL"]),
         .library(name: "Cassandra", targets: ["Cassandra"]),
+        .library(name: "CassandraCatalog", targets: ["CassandraCatalog"]),
         .library(name: "SQL", targets: ["SQL"]),
         .library(name: "Columnar", targets: ["Columnar"]),
     ],
@@ -30,11 +31,13 @@ let package = Package(
         .target(name: "SQL"),
         .target(name: "Columnar"),
         .target(name: "Engine", dependencies: ["SQL", "Columnar", "Digests", "JSON", "Threads"]),
+        .target(name: "CassandraCatalog", dependencies: ["Cassandra", "Engine", "Columnar", "SQL", "JSON", "ObjectStore"]),
         .target(name: "MoveSQL", dependencies: ["Engine", "SQL", "Columnar"]),
         .executableTarget(
             name: "movesql",
             dependencies: [
                 "Cassandra",
+                "CassandraCatalog",
                 "Engine",
                 "JSON",
                 "SQL",
@@ -46,6 +49,10 @@ let package = Package(
             name: "CassandraTests",
             dependencies: ["Cassandra", "Digests", "JSON", "ObjectStore"],
             exclude: ["Support/expand_rows.py"]
+        ),
+        .testTarget(
+            name: "CassandraCatalogTests",
+            dependencies: ["CassandraCatalog", "Cassandra", "Engine", "Columnar", "SQL", "JSON", "ObjectStore"]
         ),
         .testTarget(
             name: "JSONTests",

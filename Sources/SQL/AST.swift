@@ -184,8 +184,15 @@ public enum JoinCondition: Sendable, Hashable {
     case natural
 }
 
+/// Which version of a table a `FROM` reads: `FOR SYSTEM_TIME AS OF <time>` (the latest
+/// version at or before it) or `FOR VERSION AS OF <name or id>` (that one).
+public enum TableTimeTravel: Sendable, Hashable {
+    case systemTime(Expr)
+    case version(Expr)
+}
+
 public indirect enum TableRef: Sendable, Hashable {
-    case table(QualifiedName, alias: TableAlias?, asOf: Expr?, location: SourceLocation)
+    case table(QualifiedName, alias: TableAlias?, asOf: TableTimeTravel?, location: SourceLocation)
     case subquery(Query, alias: TableAlias?, location: SourceLocation)
     case function(QualifiedName, arguments: [Expr], alias: TableAlias?, location: SourceLocation)
     case join(JoinKind, TableRef, TableRef, JoinCondition)
@@ -255,6 +262,9 @@ public indirect enum Statement: Sendable, Hashable {
     case explain(Statement, analyze: Bool)
     case set(name: Identifier, value: Expr)
     case reset(name: Identifier)
+    /// `ATTACH 'url' AS name (TYPE cassandra, BACKUP 'b')`: a catalog of another kind.
+    case attach(url: String, name: Identifier, options: [(name: Identifier, value: Expr)])
+    case detach(name: Identifier, ifExists: Bool)
 
     public static func == (a: Statement, b: Statement) -> Bool { "\(a)" == "\(b)" }
     public func hash(into h: inout Hasher) { h.combine("\(self)") }

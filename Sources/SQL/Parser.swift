@@ -176,6 +176,28 @@ public struct Parser {
             return .set(name: name, value: try expression())
         }
         if accept("reset") { return .reset(name: try anyIdentifier()) }
+        if accept("attach") {
+            _ = accept("database")
+            guard case .string(let url) = peek.kind else { throw error("ATTACH needs the catalog's location as a string, e.g. 'file:///backups'") }
+            pos += 1
+            try expect("as")
+            let name = try identifier()
+            var options: [(name: Identifier, value: Expr)] = []
+            if accept(symbol: "(") {
+                repeat {
+                    let n = try anyIdentifier()
+                    options.append((n, try primary()))
+                } while accept(symbol: ",")
+                try expect(symbol: ")")
+            }
+            return .attach(url: url, name: name, options: options)
+        }
+        if accept("detach") {
+            _ = accept("database")
+            var ifExists = false
+            if accept("if") { try expect("exists"); ifExists = true }
+            return .detach(name: try identifier(), ifExists: ifExists)
+        }
         if peek.isKeyword("select") || peek.isKeyword("with") || peek.isKeyword("values") || peek.isSymbol("(") || peek.isKeyword("from") {
             return .query(try query())
         }
@@ -555,12 +577,14 @@ public struct Parser {
             try expect(symbol: ")")
             return .function(name, arguments: args, alias: try tableAlias(), location: at)
         }
-        var asOf: Expr?
-        if peek.isKeyword("for"), peek(1).isKeyword("system_time") {
+        var asOf: TableTimeTravel?
+        if peek.isKeyword("for"), peek(1).isKeyword("system_time") || peek(1).isKeyword("version") {
+            let isVersion = peek(1).isKeyword("version")
             pos += 2
             try expect("as")
             try expect("of")
-            asOf = try expression()
+            let e = try expression()
+            asOf = isVersion ? .version(e) : .systemTime(e)
         }
         return .table(name, alias: try tableAlias(), asOf: asOf, location: at)
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CassandraCatalog
 import Columnar
 import Engine
 import SQL
@@ -31,6 +32,18 @@ struct MoveSQL: ParsableCommand {
     @Flag(name: .customLong("timing"), help: "Print how long each statement took (to stderr).")
     var timing = false
 
+    @Option(name: .customLong("backups"), help: ArgumentHelp("The folder of the default cassandra catalog (default: $MOVESQL_BACKUPS, else ./backups).", valueName: "DIR"))
+    var backups: String?
+
+    /// A session with the default catalogs attached.
+    func makeSession() throws -> Session {
+        let session = Session()
+        var env: [String: String] = [:]
+        if let v = getenv("MOVESQL_BACKUPS") { env["MOVESQL_BACKUPS"] = String(cString: v) }
+        try CassandraCatalog.install(in: session, folder: backups, environment: env)
+        return session
+    }
+
     func validate() throws {
         if execute != nil && script != nil { throw ValidationError("-e and --script exclude each other") }
     }
@@ -46,12 +59,12 @@ struct MoveSQL: ParsableCommand {
             }
             text = String(decoding: bytes, as: UTF8.self)
         } else if isatty(0) != 0 {
-            REPL.run(session: Session(), format: format)
+            REPL.run(session: try makeSession(), format: format)
             return
         } else {
             text = readStandardInput()
         }
-        let session = Session()
+        let session = try makeSession()
         var out = OutputBuffer()
         if format == .slt {
             SLTRunner.run(text, session: session, out: &out)
@@ -65,10 +78,12 @@ struct MoveSQL: ParsableCommand {
                 for result in try session.execute(statement) { ResultPrinter.print(result, format: format, to: &out) }
             } catch let e as SQLError {
                 out.flush()
+                for w in session.warnings.drain() { writeStandardError("warning: \(w)\n") }
                 writeStandardError("error: " + e.render(source: statement) + "\n")
                 failed = true
                 break
             }
+            for w in session.warnings.drain() { writeStandardError("warning: \(w)\n") }
             if timing { writeStandardError(String(format3(monotonicSeconds() - started)) + " s\n") }
         }
         out.flush()

@@ -50,6 +50,8 @@ enum REPL {
                         ResultPrinter.print(r, format: format, to: &out)
                         if case .ok(let message) = r { out.write(message + "\n") }
                     }
+                    out.flush()
+                    for w in session.warnings.drain() { writeStandardError("warning: \(w)\n") }
                 } catch let e as SQLError {
                     out.flush()
                     writeStandardError("error: " + e.render(source: statement) + "\n")

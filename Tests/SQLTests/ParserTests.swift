@@ -90,7 +90,25 @@ struct ParserTests {
         guard case .query(let q) = stmts[12], case .select(let s) = q.body, case .table(_, _, let asOf, _) = s.from[0] else {
             Issue.record("\(stmts[12])"); return
         }
-        #expect(asOf?.description == "'2026-11-30T00:00:00Z'")
+        guard case .systemTime(let time)? = asOf else { Issue.record("\(String(describing: asOf))"); return }
+        #expect(time.description == "'2026-11-30T00:00:00Z'")
+    }
+
+    @Test func timeTravelAttachAndDetach() throws {
+        let stmts = try Parser.parse("""
+            SELECT * FROM cassandra.ks.t FOR VERSION AS OF 'backup-2' AS b;
+            ATTACH 'file:///var/backups' AS prod (TYPE cassandra, BACKUP 'nightly');
+            DETACH IF EXISTS prod;
+            """)
+        guard case .query(let q) = stmts[0], case .select(let s) = q.body, case .table(let name, let alias, let asOf, _) = s.from[0],
+              case .version(let v)? = asOf else { Issue.record("\(stmts[0])"); return }
+        #expect(name.map(\.value) == ["cassandra", "ks", "t"] && alias?.name.value == "b" && v.description == "'backup-2'")
+        guard case .attach(let url, let n, let options) = stmts[1] else { Issue.record("\(stmts[1])"); return }
+        #expect(url == "file:///var/backups" && n.value == "prod")
+        #expect(options.map(\.name.value) == ["TYPE", "BACKUP"] && options.map(\.value.description) == ["cassandra", "'nightly'"])
+        guard case .detach(let d, true) = stmts[2] else { Issue.record("\(stmts[2])"); return }
+        #expect(d.value == "prod")
+        #expect(throws: SQLError.self) { try Parser.parse("ATTACH prod AS x") }
     }
 
     @Test func identifiersKeepQuotingAndCase() throws {

@@ -150,10 +150,11 @@ public struct BackupCatalog: Sendable {
     /// TOC or digest is an error naming the object; Summary.db, Filter.db and Statistics.db,
     /// which Cassandra may rewrite after the manifest was made (index summary redistribution,
     /// repairs, upgrades), give warnings only.
-    public func verify(_ backup: ClusterBackup) throws -> [Warning] {
+    /// With `keyspace` and `table`, only that table's objects are checked.
+    public func verify(_ backup: ClusterBackup, keyspace: String? = nil, table name: String? = nil) throws -> [Warning] {
         var warnings: [Warning] = []
         for node in backup.nodes where node.isComplete {
-            for table in try manifest(of: node) {
+            for table in try manifest(of: node) where (keyspace.map { $0 == table.keyspace } ?? true) && (name.map { $0 == table.table } ?? true) {
                 for object in table.objects {
                     let key = prefix + object.path
                     let mutable = ["-Summary.db", "-Filter.db", "-Statistics.db"].contains { object.path.hasSuffix($0) }

@@ -32,6 +32,13 @@ extension SSTable {
         return PartitionIndexReader(input: ByteInput(source: try UncompressedBlockSource(file: try RandomAccessFile(path: path), crcFile: nil)))
     }
 
+    /// The first and last partition keys Summary.db records, or nil without one: what lets a
+    /// reader skip a file whose keys lie outside a token range.
+    public func keyBounds() throws -> (first: [UInt8], last: [UInt8])? {
+        guard let s = try loadSummary() else { return nil }
+        return (s.firstKey, s.lastKey)
+    }
+
     func loadSummary() throws -> IndexSummary? {
         let path = descriptor.path("Summary.db")
         guard fileExists(path) else { return nil }

@@ -53,12 +53,21 @@ public protocol TableProvider: AnyObject, Sendable {
     /// Whether the provider can take this filter (a conjunct over its columns).
     func supportsFilter(_ filter: BoundExpr) -> FilterPushdown
     /// The scan split into pieces that can be read in parallel (at least one). Batches carry
-    /// the request's projection, in its order (all columns when it is nil).
+    /// the request's projection, in its order (all columns when it is nil). Projection and
+    /// filter indices past `schema` name `metadataColumns`.
     func partitions(_ request: ScanRequest) throws -> [ScanPartition]
+    /// Columns read only by name through call syntax and never by `*` (a backup's
+    /// `writetime(email)`, `ttl(email)`, `token(id)`, `last_modified()`), named exactly as the
+    /// call is written in lower case without spaces.
+    var metadataColumns: [Field] { get }
+    /// Lines EXPLAIN shows under the scan: which version it reads, how it splits and why.
+    func explainDetails(_ request: ScanRequest) -> [String]
 }
 
 extension TableProvider {
     public func supportsFilter(_ filter: BoundExpr) -> FilterPushdown { .unsupported }
+    public var metadataColumns: [Field] { [] }
+    public func explainDetails(_ request: ScanRequest) -> [String] { [] }
 
     /// Every batch of a scan, partition after partition (for tests and small tables).
     public func scanAll(_ request: ScanRequest = ScanRequest()) throws -> [Batch] {

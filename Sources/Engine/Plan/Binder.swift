@@ -10,6 +10,9 @@ struct Scope {
         /// The right-hand copy of a USING/NATURAL join column: resolved and expanded through
         /// the left one.
         var isJoinDuplicate = false
+        /// A provider's metadata column (`writetime(email)`): read through its call syntax,
+        /// never by `*`.
+        var isMetadata = false
     }
 
     var columns: [Column] = []
@@ -19,12 +22,12 @@ struct Scope {
         let column = name[name.count - 1].normalized.lowercased()
         let qualifier = name.count >= 2 ? name[name.count - 2].normalized.lowercased() : nil
         var matches = columns.indices.filter { i in
-            columns[i].name.lowercased() == column && (qualifier == nil || columns[i].qualifier?.lowercased() == qualifier)
+            !columns[i].isMetadata && columns[i].name.lowercased() == column && (qualifier == nil || columns[i].qualifier?.lowercased() == qualifier)
         }
         if matches.count > 1 { matches = matches.filter { !columns[$0].isJoinDuplicate } }
         guard let first = matches.first else {
             let shown = name.map(\.value).joined(separator: ".")
-            let candidates = columns.filter { !$0.isJoinDuplicate }.map { ($0.qualifier.map { $0 + "." } ?? "") + $0.name }
+            let candidates = columns.filter { !$0.isJoinDuplicate && !$0.isMetadata }.map { ($0.qualifier.map { $0 + "." } ?? "") + $0.name }
             let has = candidates.isEmpty ? "the query reads no table" : "the query has: " + candidates.joined(separator: ", ")
             throw SQLError(.binder, "column \(shown) not found (\(has))", at: location)
         }
@@ -55,6 +58,9 @@ final class Binder {
     let registry: FunctionRegistry
     let views: [String: View]
     let macros: [String: Macro]
+    /// Attached catalogs by lower-cased name, and what resolving in them may use.
+    let catalogs: [String: CatalogProvider]
+    let context: CatalogContext
 
     struct View {
         var query: Query
@@ -87,11 +93,14 @@ final class Binder {
         var body: Expr
     }
 
-    init(catalog: Catalog, registry: FunctionRegistry, views: [String: View], macros: [String: Macro]) {
+    init(catalog: Catalog, registry: FunctionRegistry, views: [String: View], macros: [String: Macro],
+         catalogs: [String: CatalogProvider] = [:], context: CatalogContext = CatalogContext()) {
         self.catalog = catalog
         self.registry = registry
         self.views = views
         self.macros = macros
+        self.catalogs = catalogs
+        self.context = context
     }
 
     static let aggregateNames: Set<String> = ["count", "sum", "avg", "mean", "min", "max", "bool_and", "bool_or", "string_agg", "group_concat",
@@ -258,6 +267,34 @@ final class Binder {
         return (plan, scope)
     }
 
+    /// The version an AS OF clause names, evaluated now: a time (a TIMESTAMP, or text that
+    /// casts to one) or a version's name or number.
+    func tableVersion(_ t: TableTimeTravel, at location: SourceLocation) throws -> TableVersion {
+        func constant(_ e: Expr) throws -> (Value, DataType) {
+            let bound = ConstantFolding.fold(try bindExpr(e, Scope()))
+            guard case .constant(let v, let type) = bound else {
+                throw SQLError(.binder, "AS OF needs a constant, not \(e)", at: e.location)
+            }
+            return (v, type)
+        }
+        switch t {
+        case .systemTime(let e):
+            let (v, type) = try constant(e)
+            let column = try Cast.cast(Column.constant(v, type: type, count: 1), to: .timestamp, isTry: false)
+            guard case .timestamp(let micros) = column.value(at: 0) else {
+                throw SQLError(.binder, "FOR SYSTEM_TIME AS OF needs a time, not \(e)", at: e.location)
+            }
+            return .asOfTime(micros: micros)
+        case .version(let e):
+            let (v, _) = try constant(e)
+            switch v {
+            case .string(let s): return .named(s)
+            case .int(let n): return .named(String(n))
+            default: throw SQLError(.binder, "FOR VERSION AS OF needs a name or a number, not \(e)", at: e.location)
+            }
+        }
+    }
+
     func scope(of plan: Plan, qualifier: String?) -> Scope {
         Scope(columns: plan.schema.map { Scope.Column(qualifier: qualifier, name: $0.name, type: $0.type) })
     }
@@ -265,9 +302,31 @@ final class Binder {
     func bindTableRef(_ ref: TableRef) throws -> (Plan, Scope) {
         switch ref {
         case .table(let name, let alias, let asOf, let location):
-            if asOf != nil { throw SQLError(.unsupported, "FOR SYSTEM_TIME AS OF needs a table with history (backups)", at: location) }
             let key = name.map(\.normalized).joined(separator: ".")
             var plan: Plan
+            if name.count >= 2, let attached = catalogs[name[0].normalized.lowercased()] {
+                let version = try asOf.map { try tableVersion($0, at: location) }
+                let path = name.dropFirst().map(\.normalized)
+                let table: TableProvider?
+                do { table = try attached.table(path, version: version, context: context) } catch let e as SQLError { throw e } catch {
+                    throw SQLError(.catalog, "\(key): \(error)", at: location)
+                }
+                guard let table else {
+                    throw SQLError(.catalog, "table \(name.map(\.value).joined(separator: ".")) does not exist in the \(attached.kind) catalog \(name[0].value)", at: location)
+                }
+                let meta = table.metadataColumns
+                let schema = table.schema + meta
+                // Metadata columns are requested explicitly so that pruning drops unread ones.
+                let request = ScanRequest(projection: meta.isEmpty ? nil : Array(schema.indices))
+                plan = .scan(name: key, table: table, request: request, schema: schema)
+                if let cols = alias?.columns, !cols.isEmpty { plan = try rename(plan, cols, at: location) }
+                var s = scope(of: plan, qualifier: alias?.name.normalized ?? name.last!.normalized)
+                for i in table.schema.count..<s.columns.count { s.columns[i].isMetadata = true }
+                return (plan, s)
+            }
+            if asOf != nil {
+                throw SQLError(.unsupported, "FOR SYSTEM_TIME / VERSION AS OF needs a table with history (a backup, an Iceberg table)", at: location)
+            }
             if name.count == 1, let cte = cteStack.reversed().lazy.compactMap({ $0[key] }).first {
                 plan = cte
             } else if let view = views[key] {
@@ -475,7 +534,7 @@ final class Binder {
                 let q = qualifier.last?.normalized
                 let excluded = Set(exclude.map(\.normalized))
                 let matching = scope.columns.enumerated().filter { _, c in
-                    !c.isJoinDuplicate && (q == nil || c.qualifier == q) && !excluded.contains(c.name)
+                    !c.isJoinDuplicate && !c.isMetadata && (q == nil || c.qualifier == q) && !excluded.contains(c.name)
                 }
                 if matching.isEmpty && q != nil {
                     throw SQLError(.binder, "no table \(qualifier.map(\.value).joined(separator: ".")) in FROM", at: location)

@@ -376,6 +376,33 @@ extension Binder {
         }
     }
 
+    /// A call over plain column names that names one of a provider's metadata columns
+    /// (`writetime(email)`, `token(id)`, `last_modified()`) reads that column.
+    func metadataColumn(_ f: FunctionCall, _ name: String, _ scope: Scope, at loc: SourceLocation) throws -> BoundExpr? {
+        guard scope.columns.contains(where: \.isMetadata), f.over == nil, !f.distinct, !f.star else { return nil }
+        var qualifier: String?
+        var names: [String] = []
+        for a in f.arguments {
+            guard case .column(let q) = a.kind else { return nil }
+            names.append(q.last!.normalized.lowercased())
+            if q.count >= 2 {
+                let given = q[q.count - 2].normalized.lowercased()
+                if let qualifier, qualifier != given { return nil }
+                qualifier = given
+            }
+        }
+        let key = name.lowercased() + "(" + names.joined(separator: ",") + ")"
+        let matches = scope.columns.indices.filter { i in
+            let c = scope.columns[i]
+            return c.isMetadata && c.name.lowercased() == key && (qualifier == nil || c.qualifier?.lowercased() == qualifier)
+        }
+        guard let first = matches.first else { return nil }
+        if matches.count > 1 {
+            throw SQLError(.binder, "\(key) is ambiguous: qualify its columns with their table", at: loc)
+        }
+        return .column(index: first, type: scope.columns[first].type)
+    }
+
     func bindFunction(_ f: FunctionCall, _ scope: Scope, mode: Mode, at loc: SourceLocation) throws -> BoundExpr {
         let name = f.name.last!.normalized
         if name.lowercased() == "unnest", let (text, index, type) = unnestColumn, text == Expr(.function(f), at: loc).description {
@@ -394,6 +421,7 @@ extension Binder {
             }
             throw SQLError(.binder, "aggregate \(name) used outside an aggregate query", at: loc)
         }
+        if let column = try metadataColumn(f, name, scope, at: loc) { return column }
         if let macro = macros[name] {
             guard macro.parameters.count == f.arguments.count else {
                 throw SQLError(.binder, "\(name) takes \(macro.parameters.count) arguments, \(f.arguments.count) given", at: loc)

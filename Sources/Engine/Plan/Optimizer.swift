@@ -61,7 +61,10 @@ enum Optimizer {
             conjuncts = flatten(e) + conjuncts
             inner = p
         }
-        guard case .scan(let name, let table, var request, let schema) = inner, request.projection == nil, !conjuncts.isEmpty else { return plan }
+        // Before pruning a scan reads all its columns (with its metadata columns listed
+        // explicitly), so filter indices are the provider's own.
+        guard case .scan(let name, let table, var request, let schema) = inner,
+              request.projection == nil || request.projection == Array(schema.indices), !conjuncts.isEmpty else { return plan }
         var kept: [BoundExpr] = []
         for c in conjuncts {
             switch table.supportsFilter(c) {

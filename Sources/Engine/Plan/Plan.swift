@@ -113,8 +113,10 @@ public indirect enum Plan: Sendable {
         switch self {
         case .scan(let name, let table, let request, _):
             let partitions = (try? table.partitions(request).count).map { " partitions=\($0)" } ?? ""
-            let filters = request.filters.isEmpty ? "" : " filters=[\(request.filters.map { $0.text(table.schema.map(\.name)) }.joined(separator: ", "))]"
-            return pad + "Scan \(name) [\(columns)]" + filters + (request.limit.map { " limit=\($0)" } ?? "") + partitions + rows + "\n"
+            let names = (table.schema + table.metadataColumns).map(\.name)
+            let filters = request.filters.isEmpty ? "" : " filters=[\(request.filters.map { $0.text(names) }.joined(separator: ", "))]"
+            let details = table.explainDetails(request).map { pad + "  " + $0 + "\n" }.joined()
+            return pad + "Scan \(name) [\(columns)]" + filters + (request.limit.map { " limit=\($0)" } ?? "") + partitions + rows + "\n" + details
         case .values(let values, _): return pad + "Values \(values.count) rows [\(columns)]\n"
         case .filter(let p, let e): return pad + "Filter \(e.text(p.schema.map(\.name)))" + rows + "\n" + child(p)
         case .project(let p, let e, _): return pad + "Project [\(texts(e, p))]" + rows + "\n" + child(p)

@@ -16,11 +16,26 @@ public final class Session {
     public private(set) var settings: [String: String] = [:]
     private var views: [String: Binder.View] = [:]
     private var macros: [String: Binder.Macro] = [:]
+    /// Attached catalogs by lower-cased name (`cassandra`, `prod`).
+    public private(set) var catalogs: [String: CatalogProvider] = [:]
+    /// How ATTACH makes a catalog of each TYPE (lower-cased).
+    public var catalogTypes: [String: CatalogFactory] = [:]
+    /// Warnings of the statements run so far (take them with `warnings.drain()`).
+    public let warnings = WarningList()
 
     public init(catalog: Catalog = Catalog(), registry: FunctionRegistry = FunctionRegistry()) {
         self.catalog = catalog
         self.registry = registry
     }
+
+    /// Makes `provider`'s tables readable as `name.…`.
+    public func attach(_ name: String, _ provider: CatalogProvider, replace: Bool = false) throws {
+        let key = name.lowercased()
+        if catalogs[key] != nil && !replace { throw SQLError(.catalog, "a catalog named \(name) is already attached") }
+        catalogs[key] = provider
+    }
+
+    public var catalogContext: CatalogContext { CatalogContext(settings: settings, warnings: warnings) }
 
     /// Parses and runs every statement of `sql`, returning each result; stops at the first
     /// error (throwing it).
@@ -34,7 +49,15 @@ public final class Session {
         return ExecutionContext()
     }
 
-    func binder() -> Binder { Binder(catalog: catalog, registry: registry, views: views, macros: macros) }
+    func binder() -> Binder {
+        Binder(catalog: catalog, registry: registry, views: views, macros: macros, catalogs: catalogs, context: catalogContext)
+    }
+
+    /// The attached catalog a name starts with, and the rest of the name.
+    func attachedTable(_ name: QualifiedName) throws -> TableProvider? {
+        guard name.count >= 2, let c = catalogs[name[0].normalized.lowercased()] else { return nil }
+        return try c.table(name.dropFirst().map(\.normalized), version: nil, context: catalogContext)
+    }
 
     public func run(_ statement: Statement) throws -> StatementResult {
         switch statement {
@@ -87,7 +110,7 @@ public final class Session {
             return .ok("created \(key)")
         case .insert(let name, let columns, let source):
             let key = name.map(\.normalized).joined(separator: ".")
-            guard let table = catalog.table(key) as? TableSink else {
+            guard let table = (try attachedTable(name) ?? catalog.table(key)) as? TableSink else {
                 throw SQLError(.catalog, "table \(name.map(\.value).joined(separator: ".")) does not exist or does not accept rows")
             }
             let schema = table.schema
@@ -148,12 +171,15 @@ public final class Session {
             return .ok("created function \(key)")
         case .showTables:
             var b = ColumnBuilder(type: .varchar)
-            let names = (catalog.names + views.keys).sorted()
+            var names = (catalog.names + views.keys).sorted()
+            for (catalogName, c) in catalogs.sorted(by: { $0.key < $1.key }) {
+                names += try c.tableNames(context: catalogContext).map { ([catalogName] + $0).joined(separator: ".") }.sorted()
+            }
             for n in names { b.append(.string(n)) }
             return .rows(schema: [Field("name", .varchar)], batches: [Batch(columns: [b.finish()], count: names.count)])
         case .describe(let name):
             let key = name.map(\.normalized).joined(separator: ".")
-            guard let table = catalog.table(key) else { throw SQLError(.catalog, "table \(key) does not exist") }
+            guard let table = try attachedTable(name) ?? catalog.table(key) else { throw SQLError(.catalog, "table \(key) does not exist") }
             var n = ColumnBuilder(type: .varchar), t = ColumnBuilder(type: .varchar), nullable = ColumnBuilder(type: .boolean)
             for f in table.schema {
                 n.append(.string(f.name)); t.append(.string(f.type.description)); nullable.append(.bool(f.nullable))
@@ -161,8 +187,34 @@ public final class Session {
             return .rows(schema: [Field("column_name", .varchar), Field("column_type", .varchar), Field("null", .boolean)],
                          batches: [Batch(columns: [n.finish(), t.finish(), nullable.finish()], count: table.schema.count)])
         case .set(let name, let value):
-            settings[name.normalized] = value.description
+            // Text settings keep their text, not the literal's quotes.
+            switch value.kind {
+            case .literal(.string(let text)): settings[name.normalized.lowercased()] = text
+            case .literal(.typed(_, let text)): settings[name.normalized.lowercased()] = text
+            default: settings[name.normalized.lowercased()] = value.description
+            }
             return .ok("set \(name.normalized)")
+        case .attach(let url, let name, let options):
+            var opts: [String: String] = [:]
+            for (n, v) in options {
+                switch v.kind {
+                case .literal(.string(let text)): opts[n.normalized.lowercased()] = text
+                case .column(let q) where q.count == 1: opts[n.normalized.lowercased()] = q[0].value
+                default: opts[n.normalized.lowercased()] = v.description
+                }
+            }
+            let type = (opts.removeValue(forKey: "type") ?? "").lowercased()
+            guard let factory = catalogTypes[type] else {
+                let known = catalogTypes.keys.sorted().joined(separator: ", ")
+                throw SQLError(.catalog, type.isEmpty ? "ATTACH needs (TYPE kind); kinds: \(known)" : "no catalog type \(type) (kinds: \(known))")
+            }
+            try attach(name.normalized, try factory(url, opts))
+            return .ok("attached \(url) as \(name.normalized)")
+        case .detach(let name, let ifExists):
+            if catalogs.removeValue(forKey: name.normalized.lowercased()) == nil && !ifExists {
+                throw SQLError(.catalog, "no catalog \(name.normalized) is attached")
+            }
+            return .ok("detached \(name.normalized)")
         case .reset(let name):
             settings.removeValue(forKey: name.normalized)
             return .ok("reset \(name.normalized)")

@@ -1,0 +1,318 @@
+import Cassandra
+import Columnar
+import Engine
+import JSON
+import SQL
+
+/// One Cassandra table of one cluster backup as a virtual table: every SSTable of every
+/// replica merged per token range ("mutation compaction"), live rows at the TTL reference
+/// time, as column batches. Splits follow the token ring (ReadPlan); each split merges the
+/// files of the replicas of its ranges, so nothing but the current row is held per file.
+public final class BackupTable: TableProvider, @unchecked Sendable {
+    // Immutable after init; SSTables support concurrent readers.
+    public let qualifiedName: String
+    public let backup: BackupCatalog.ClusterBackup
+    public let tableSchema: TableSchema
+    public let layout: TableLayout
+    public let schema: [Field]
+    public let metadataColumns: [Field]
+    /// TTL expiry is judged at this time (seconds since the epoch).
+    public let referenceTime: Int64
+    public let consistency: ReadConsistency
+    let mapping: CQLTypeMapping
+    let plan: ReadPlan
+    let sstables: [String: [SSTable]]
+    /// Token bounds per SSTable (by Data.db path), when Summary.db gives them.
+    let bounds: [String: (Int64, Int64)]
+    let partitioner: Partitioner
+    let targetSplitBytes: Double
+    let columns: [OutputColumn]
+    let referenceTimeSource: String
+
+    enum OutputColumn: Sendable {
+        case partitionKey(Int)
+        case clustering(Int)
+        case cell(Int)
+        case writetime(Int)
+        case ttl(Int)
+        case token
+        case lastModified
+    }
+
+    init(qualifiedName: String, backup: BackupCatalog.ClusterBackup, schema tableSchema: TableSchema,
+         sstables: [String: [SSTable]], plan: ReadPlan, mapping: CQLTypeMapping, referenceTime: Int64,
+         referenceTimeSource: String, consistency: ReadConsistency, targetSplitBytes: Double) throws {
+        self.qualifiedName = qualifiedName
+        self.backup = backup
+        self.tableSchema = tableSchema
+        self.sstables = sstables
+        self.plan = plan
+        self.mapping = mapping
+        self.referenceTime = referenceTime
+        self.referenceTimeSource = referenceTimeSource
+        self.consistency = consistency
+        self.targetSplitBytes = targetSplitBytes
+        let all = sstables.values.flatMap { $0 }
+        if let first = all.first {
+            // Checks that every file belongs to this table's primary key.
+            let reader = try TableReader(sstables: all, schema: tableSchema)
+            layout = reader.layout
+            partitioner = reader.partitioner
+            _ = first
+        } else {
+            layout = TableLayout(schema: tableSchema)
+            partitioner = .murmur3
+        }
+        var bounds: [String: (Int64, Int64)] = [:]
+        for s in all {
+            guard let (f, l) = try s.keyBounds(), case .murmur3(let a) = partitioner.token(f), case .murmur3(let b) = partitioner.token(l) else { continue }
+            bounds[s.dataFile.path] = (a, b)
+        }
+        self.bounds = bounds
+        var fields: [Field] = []
+        var columns: [OutputColumn] = []
+        var meta: [Field] = []
+        var metaColumns: [OutputColumn] = []
+        let s = layout.schema
+        for name in s.displayOrder {
+            if let i = s.partitionKey.firstIndex(where: { $0.name == name }) {
+                fields.append(Field(name, mapping.engineType(s.partitionKey[i].type), nullable: false))
+                columns.append(.partitionKey(i))
+            } else if let i = s.clustering.firstIndex(where: { $0.name == name }) {
+                fields.append(Field(name, mapping.engineType(s.clustering[i].type)))
+                columns.append(.clustering(i))
+            } else if let i = layout.cellColumns.firstIndex(where: { $0.name == name }) {
+                let def = layout.cellColumns[i]
+                fields.append(Field(name, mapping.engineType(def.type)))
+                columns.append(.cell(i))
+                meta.append(Field("writetime(\(name.lowercased()))", .bigint))
+                metaColumns.append(.writetime(i))
+                meta.append(Field("ttl(\(name.lowercased()))", .integer))
+                metaColumns.append(.ttl(i))
+            }
+        }
+        let tokenType: DataType
+        switch partitioner {
+        case .murmur3: tokenType = .bigint
+        case .random: tokenType = .decimal(precision: 38, scale: 0)
+        case .byteOrdered: tokenType = .blob
+        }
+        meta.append(Field("token(" + s.partitionKey.map { $0.name.lowercased() }.joined(separator: ",") + ")", tokenType))
+        metaColumns.append(.token)
+        meta.append(Field("last_modified()", .timestamp))
+        metaColumns.append(.lastModified)
+        self.schema = fields
+        self.metadataColumns = meta
+        self.columns = columns + metaColumns
+    }
+
+    public var estimatedRows: Int? {
+        // Rows per file from Statistics.db (partitions where it has no row count), counted
+        // once per replica.
+        let rows = sstables.values.flatMap { $0 }.reduce(Int64(0)) { $0 + ($1.statistics.stats.totalRows ?? $1.statistics.stats.estimatedPartitionCount) }
+        let replicas = max(1, plan.segments.first?.nodes.count ?? 1)
+        return Int(rows) / replicas
+    }
+
+    // MARK: pushdown
+
+    /// Partition-key equalities (and IN lists) narrow the read to those partitions; token
+    /// comparisons to those ranges. The engine still applies both (inexact): they only decide
+    /// what is read.
+    public func supportsFilter(_ filter: BoundExpr) -> FilterPushdown {
+        if keyConstraint(filter) != nil || tokenConstraint(filter) != nil { return .inexact }
+        return .unsupported
+    }
+
+    /// `pk = constant` or `pk IN (constants)` over a partition key column: its index and values.
+    func keyConstraint(_ e: BoundExpr) -> (column: Int, values: [Value])? {
+        guard case .call(let f, let args) = e else { return nil }
+        let keyColumns = columns.indices.compactMap { i -> (Int, Int)? in if case .partitionKey(let k) = columns[i] { return (i, k) } else { return nil } }
+        func column(_ x: BoundExpr) -> Int? {
+            var x = x
+            if case .cast(let inner, _, _) = x { x = inner }
+            guard case .column(let i, _) = x else { return nil }
+            return keyColumns.first { $0.0 == i }?.1
+        }
+        func constant(_ x: BoundExpr) -> Value? { if case .constant(let v, _) = x { return v } else { return nil } }
+        if f.name == "=", args.count == 2 {
+            if let c = column(args[0]), let v = constant(args[1]) { return (c, [v]) }
+            if let c = column(args[1]), let v = constant(args[0]) { return (c, [v]) }
+        }
+        if f.name == "in", args.count >= 2, let c = column(args[0]) {
+            let vs = args.dropFirst().compactMap(constant)
+            if vs.count == args.count - 1 { return (c, vs) }
+        }
+        return nil
+    }
+
+    /// `token(pk) <op> constant` (Murmur3): the range of tokens it allows, as (after, upTo].
+    func tokenConstraint(_ e: BoundExpr) -> (after: Int64?, upTo: Int64?)? {
+        guard partitioner == .murmur3, case .call(let f, let args) = e, args.count == 2 else { return nil }
+        let tokenIndex = schema.count + metadataColumns.count - 2
+        func isToken(_ x: BoundExpr) -> Bool { if case .column(let i, _) = x { return i == tokenIndex } else { return false } }
+        func constant(_ x: BoundExpr) -> Int64? {
+            if case .constant(.int(let v), _) = x { return v }
+            return nil
+        }
+        var op = f.name
+        var value: Int64
+        if isToken(args[0]), let v = constant(args[1]) { value = v } else if isToken(args[1]), let v = constant(args[0]) {
+            value = v
+            switch op { case "<": op = ">"; case "<=": op = ">="; case ">": op = "<"; case ">=": op = "<="; default: break }
+        } else { return nil }
+        switch op {
+        case ">": return (value, nil)
+        case ">=": return value == .min ? (nil, nil) : (value - 1, nil)
+        case "<": return value == .min ? (.min, .min) : (nil, value - 1)
+        case "<=": return (nil, value)
+        case "=": return value == .min ? (.min, .min) : (value - 1, value)
+        default: return nil
+        }
+    }
+
+    /// The serialized partition keys the accepted filters pin, or nil when they do not pin
+    /// every key column (empty: no partition can match).
+    func pinnedKeys(_ filters: [BoundExpr]) -> [[UInt8]]? {
+        let pk = layout.schema.partitionKey
+        var allowed: [[Value]?] = Array(repeating: nil, count: pk.count)
+        for f in filters {
+            guard let (c, vs) = keyConstraint(f) else { continue }
+            allowed[c] = allowed[c].map { old in old.filter(vs.contains) } ?? vs
+        }
+        guard allowed.allSatisfy({ $0 != nil }) else { return nil }
+        var combos: [[[UInt8]]] = [[]]
+        for (i, vs) in allowed.enumerated() {
+            var encoded: [[UInt8]] = []
+            for v in vs! {
+                guard let b = KeyEncoding.encode(v, as: pk[i].type) else {
+                    if v.isNull { continue }
+                    return nil
+                }
+                if !encoded.contains(b) { encoded.append(b) }
+            }
+            combos = combos.flatMap { prefix in encoded.map { prefix + [$0] } }
+            if combos.count > 10_000 { return nil }
+        }
+        return combos.compactMap { parts in parts.count == 1 ? parts[0] : try? ValueEncoder.compositeKey(parts) }
+    }
+
+    // MARK: splits
+
+    public func partitions(_ request: ScanRequest) throws -> [ScanPartition] {
+        let projection = request.projection ?? Array(schema.indices)
+        let outputs = projection.map { columns[$0] }
+        let types = projection.map { i in i < schema.count ? schema[i].type : metadataColumns[i - schema.count].type }
+        if let keys = pinnedKeys(request.filters) {
+            // One partition per key, in token order, each from its own replicas.
+            let tokened = keys.map { (key: $0, token: partitioner.token($0)) }.sorted { $0.token != $1.token ? $0.token < $1.token : $0.key.lexicographicallyPrecedes($1.key) }
+            let parts: [ScanPartition] = tokened.map { k in
+                var nodes = sstables.keys.sorted()
+                if case .murmur3(let t) = k.token, let seg = plan.segments.first(where: { $0.contains(t) }) { nodes = seg.nodes }
+                else if case .murmur3 = k.token { nodes = [] }
+                return BackupScanPartition(table: self, reads: [ScanRead(filter: .key(k.key), nodes: nodes)], outputs: outputs, types: types, rows: 1)
+            }
+            return parts.isEmpty ? [BackupScanPartition(table: self, reads: [], outputs: outputs, types: types, rows: 0)] : parts
+        }
+        var segments = plan.segments
+        for f in request.filters {
+            guard let (a, b) = tokenConstraint(f) else { continue }
+            segments = segments.compactMap { $0.clipped(after: a, upTo: b) }
+        }
+        let clippedPlan = ReadPlan(segments: segments, underReplicated: plan.underReplicated, notes: plan.notes)
+        let groups = clippedPlan.splits(targetBytes: targetSplitBytes)
+        let totalBytes = max(1, plan.segments.reduce(0) { $0 + $1.bytes })
+        let rows = Double(estimatedRows ?? 0)
+        return groups.map { group in
+            let reads = group.map { s in ScanRead(filter: partitioner == .murmur3 ? .tokenRange(after: s.after.map(Token.murmur3), upTo: s.upTo.map(Token.murmur3)) : .all,
+                                                  nodes: s.nodes, range: (s.after, s.upTo)) }
+            let bytes = group.reduce(0) { $0 + $1.bytes }
+            return BackupScanPartition(table: self, reads: reads, outputs: outputs, types: types, rows: Int(rows * bytes / totalBytes))
+        }
+    }
+
+    public func explainDetails(_ request: ScanRequest) -> [String] {
+        var lines = ["backup \(backup.name) started \(ValueJSON.timestampString(milliseconds: backup.started * 1000)), \(sstables.values.reduce(0) { $0 + $1.count }) SSTables on \(sstables.count) nodes",
+                     "ttl reference time \(ValueJSON.timestampString(milliseconds: referenceTime * 1000)) (\(referenceTimeSource))"]
+        lines += plan.notes
+        if let keys = pinnedKeys(request.filters) {
+            lines.append("partition key pinned: \(keys.count) partition\(keys.count == 1 ? "" : "s") read through Summary.db/Index.db")
+        } else {
+            let parts = (try? partitions(request).count) ?? 0
+            let mib = plan.segments.reduce(0) { $0 + $1.bytes } / 1_048_576
+            lines.append("splits: \(parts) of ~\(String(format1(targetSplitBytes / 1_048_576))) MiB Data.db each (\(String(format1(mib))) MiB over \(plan.segments.count) token ranges, replicas counted)")
+        }
+        return lines
+    }
+
+    func format1(_ x: Double) -> String {
+        let r = (x * 10).rounded() / 10
+        return r == r.rounded() ? String(Int(r)) : String(r)
+    }
+
+    /// The files of `node` to read for `range`: those whose key span can overlap it.
+    func files(of node: String, range: (Int64?, Int64?)?) -> [SSTable] {
+        let all = sstables[node] ?? []
+        guard let range else { return all }
+        return all.filter { s in
+            guard let (lo, hi) = bounds[s.dataFile.path] else { return true }
+            if let a = range.0, hi <= a { return false }
+            if let b = range.1, lo > b { return false }
+            return true
+        }
+    }
+}
+
+/// One merged read: the files of `nodes` restricted to `filter`.
+struct ScanRead: Sendable {
+    var filter: PartitionFilter
+    var nodes: [String]
+    var range: (Int64?, Int64?)?
+
+    init(filter: PartitionFilter, nodes: [String], range: (Int64?, Int64?)? = nil) {
+        self.filter = filter
+        self.nodes = nodes
+        self.range = range
+    }
+}
+
+struct BackupScanPartition: ScanPartition, @unchecked Sendable {
+    let table: BackupTable
+    let reads: [ScanRead]
+    let outputs: [BackupTable.OutputColumn]
+    let types: [DataType]
+    let rows: Int
+
+    var estimatedRows: Int? { rows }
+
+    func open() throws -> BatchStream { BackupScanStream(self) }
+}
+
+/// Encodes engine values of partition key columns as Cassandra serializes them, through the
+/// one value encoder (from its JSON form). Nil when the value has no exact key form.
+enum KeyEncoding {
+    static func encode(_ v: Value, as t: CQLType) -> [UInt8]? {
+        let json: JSONValue
+        switch (v, t.base) {
+        case (.null, _): return nil
+        case (.string(let s), .ascii), (.string(let s), .text), (.string(let s), .inet): json = .string(s)
+        case (.int(let n), .tinyint), (.int(let n), .smallint), (.int(let n), .int), (.int(let n), .bigint), (.int(let n), .varint):
+            json = .int(n)
+        case (.bool(let b), .boolean): json = .bool(b)
+        case (.uuid(let u), .uuid), (.uuid(let u), .timeuuid):
+            return (0..<16).map { UInt8(truncatingIfNeeded: u >> (8 * (15 - $0))) }
+        case (.timestamp(let us), .timestamp):
+            guard us % 1000 == 0 else { return nil }
+            let ms = us / 1000
+            return (0..<8).map { UInt8(truncatingIfNeeded: ms >> (8 * (7 - $0))) }
+        case (.date(let d), .date):
+            let u = UInt32(bitPattern: d) &+ (1 << 31)
+            return (0..<4).map { UInt8(truncatingIfNeeded: u >> (8 * (3 - $0))) }
+        case (.blob(let b), .blob): return b
+        case (.double(let d), .double): json = .number(String(d))
+        case (.float(let f), .float): json = .number(String(f))
+        default: return nil
+        }
+        return try? ValueEncoder.encode(json, as: t)
+    }
+}

@@ -1,0 +1,236 @@
+import Cassandra
+import Columnar
+import Engine
+import ObjectStore
+import SQL
+
+/// The `cassandra` catalog: the backups in one store (../shared/docs/backup-layout.md) as
+/// tables. `cassandra.ks.t` is table `t` of keyspace `ks` in the latest backup that satisfies
+/// the read's consistency (or the pinned backup, or the one `AS OF` picks), with that
+/// backup's schema and topology; `cassandra.system.backups`, `.sstables` and `.tables`
+/// describe what the store holds.
+///
+/// Settings read at each statement: `consistency` ('ALL' default, 'QUORUM', 'ONE'),
+/// `ttl_reference_time` (a timestamp; default the backup's start), `cassandra_exact_types`
+/// ('text' reads varint, decimal and time as text), `cassandra_split_mb` (split size;
+/// automatic when unset).
+public final class CassandraCatalog: CatalogProvider, @unchecked Sendable {
+    // Immutable after init.
+    public let backups: BackupCatalog
+    /// The backup every table reads unless AS OF names another (ATTACH … (BACKUP 'name')).
+    public let pinnedBackup: String?
+    public var kind: String { "cassandra" }
+
+    public init(store: any ObjectStore, prefix: String = "", backup: String? = nil) {
+        backups = BackupCatalog(store: store, prefix: prefix)
+        pinnedBackup = backup
+    }
+
+    /// `file:///path` or a plain path; S3 comes with its store.
+    public static func open(url: String, options: [String: String]) throws -> CassandraCatalog {
+        var path = url
+        if path.hasPrefix("file://") { path = String(path.dropFirst("file://".count)) }
+        else if let colon = path.firstIndex(of: ":"), path[..<colon].allSatisfy(\.isLetter), path[colon...].hasPrefix("://") {
+            throw SQLError(.catalog, "\(url): only file:// folders are supported for now (S3 comes behind the same store protocol)")
+        }
+        guard LocalFiles.status(path)?.isDirectory == true else { throw SQLError(.catalog, "\(url): no such folder") }
+        for k in options.keys where k != "backup" && k != "prefix" {
+            throw SQLError(.catalog, "ATTACH … (TYPE cassandra) takes BACKUP and PREFIX, not \(k.uppercased())")
+        }
+        return CassandraCatalog(store: LocalFolderStore(root: path), prefix: options["prefix"] ?? "", backup: options["backup"])
+    }
+
+    public static let factory: CatalogFactory = { url, options in try CassandraCatalog.open(url: url, options: options) }
+
+    // MARK: resolving names
+
+    public func table(_ path: [String], version: TableVersion?, context: CatalogContext) throws -> TableProvider? {
+        guard path.count == 2 else {
+            throw SQLError(.catalog, "cassandra tables are named catalog.keyspace.table (\(path.joined(separator: ".")) has \(path.count) parts)")
+        }
+        if path[0].lowercased() == "system" {
+            if version != nil { throw SQLError(.catalog, "system tables describe every backup; AS OF does not apply") }
+            return try SystemTables.table(path[1].lowercased(), of: self)
+        }
+        let consistency = try Self.consistency(context)
+        let backup = try chooseBackup(version: version, consistency: consistency, keyspace: path[0])
+        return try openTable(keyspace: path[0], table: path[1], in: backup, consistency: consistency, context: context)
+    }
+
+    public func tableNames(context: CatalogContext) throws -> [[String]] {
+        var names = SystemTables.names.map { ["system", $0] }
+        guard let b = try backups.latestComplete() ?? backups.backups().last, let node = b.nodes.first(where: \.isComplete) ?? b.nodes.first else { return names }
+        let schema = try parseSchema(of: node)
+        names += schema.tables.compactMap { t in t.keyspace.flatMap { ks in t.name.map { [ks, $0] } } }.sorted { $0.joined() < $1.joined() }
+        return names
+    }
+
+    static func consistency(_ context: CatalogContext) throws -> ReadConsistency {
+        guard let text = context.settings["consistency"] else { return .all }
+        guard let c = ReadConsistency(rawValue: text.uppercased()) else {
+            throw SQLError(.catalog, "consistency '\(text)' is not one of ALL, QUORUM, ONE")
+        }
+        return c
+    }
+
+    /// The backup a read uses: named by VERSION AS OF, the latest started at or before a
+    /// SYSTEM_TIME, the pinned one, or the latest; complete unless the consistency allows
+    /// missing replicas (then the read plan checks each range).
+    func chooseBackup(version: TableVersion?, consistency: ReadConsistency, keyspace: String) throws -> BackupCatalog.ClusterBackup {
+        let all = try backups.backups()
+        func describe() -> String {
+            all.isEmpty ? "the store \(backups.store.location) has no backups"
+                : "backups: " + all.map { "\($0.name) (\(ValueJSON.timestampString(milliseconds: $0.started * 1000))\($0.isComplete ? "" : ", incomplete"))" }.joined(separator: ", ")
+        }
+        var name: String? = pinnedBackup
+        var before: Int64?
+        switch version {
+        case .named(let n)?: name = n
+        case .asOfTime(let micros)?:
+            name = nil
+            before = micros >= 0 ? micros / 1_000_000 : -((-micros + 999_999) / 1_000_000)
+        case nil: break
+        }
+        if let name {
+            guard let b = all.first(where: { $0.name == name }) else { throw SQLError(.catalog, "no backup named \(name); \(describe())") }
+            if !b.isComplete && consistency == .all {
+                throw SQLError(.catalog, "backup \(name) is incomplete: no complete backup of \(b.missingNodes.joined(separator: ", ")); consistency ALL needs every replica (SET consistency = 'QUORUM' or 'ONE' reads from fewer)")
+            }
+            return b
+        }
+        let eligible = all.filter { b in (before.map { b.started <= $0 } ?? true) && (b.isComplete || consistency != .all) }
+        // Without ALL the latest backup that has any complete node is a candidate; the read
+        // plan refuses it if a range lacks the replicas the level needs.
+        guard let chosen = eligible.last(where: { $0.isComplete }) ?? eligible.last(where: { $0.nodes.contains(where: \.isComplete) }) else {
+            let when = before.map { " started at or before \(ValueJSON.timestampString(milliseconds: $0 * 1000))" } ?? ""
+            throw SQLError(.catalog, "no complete backup\(when); \(describe())")
+        }
+        return chosen
+    }
+
+    func parseSchema(of node: BackupCatalog.NodeBackup) throws -> CQLSchema {
+        let text = try backups.schemaText(of: node)
+        do { return try CQLSchemaParser.parseSchema(text) } catch let e as CQLSchemaParser.ParseError {
+            throw SQLError(.catalog, "\(backups.store.location)/\(backups.prefix)\(node.fqdn)/\(node.name)/meta/schema.cql: \(e)")
+        }
+    }
+
+    /// The union of the nodes' token maps (each node's may list only its datacenter).
+    func tokenMap(_ backup: BackupCatalog.ClusterBackup) throws -> TokenMap? {
+        var nodes: [String: TokenMap.Node] = [:]
+        var any = false
+        for n in backup.nodes {
+            guard let m = try backups.tokenMap(of: n) else { continue }
+            any = true
+            for node in m.nodes where nodes[node.fqdn] == nil { nodes[node.fqdn] = node }
+        }
+        return any ? TokenMap(nodes: nodes.values.sorted { $0.fqdn < $1.fqdn }) : nil
+    }
+
+    func openTable(keyspace: String, table: String, in backup: BackupCatalog.ClusterBackup,
+                   consistency: ReadConsistency, context: CatalogContext) throws -> BackupTable? {
+        let complete = backup.nodes.filter(\.isComplete)
+        guard let first = complete.first else { throw SQLError(.catalog, "backup \(backup.name) has no complete node backup") }
+        let schema = try parseSchema(of: first)
+        let match = { (a: String?, b: String) in a == b || a?.lowercased() == b.lowercased() }
+        guard let tableSchema = schema.tables.first(where: { match($0.keyspace, keyspace) && match($0.name, table) }) else { return nil }
+        let ks = tableSchema.keyspace ?? keyspace, tn = tableSchema.name ?? table
+        // Deep verification of what this read uses; warnings for rewritable components.
+        for w in try backups.verify(backup, keyspace: ks, table: tn) { context.warn(w.description) }
+        guard let folder = backups.store as? LocalFolderStore else {
+            throw SQLError(.catalog, "\(backups.store.location): SSTables are read from local folders only for now")
+        }
+        var sstables: [String: [SSTable]] = [:]
+        var nodeBytes: [String: Int64] = [:]
+        for node in complete {
+            var seen = Set<Descriptor>()
+            var files: [SSTable] = []
+            for t in try backups.manifest(of: node) where t.keyspace == ks && t.table == tn {
+                for o in t.objects {
+                    let full = folder.root + "/" + backups.prefix + o.path
+                    let slash = full.lastIndex(of: "/")!
+                    guard let (d, _) = try Descriptor.parse(fileName: String(full[full.index(after: slash)...]), directory: String(full[..<slash])),
+                          seen.insert(d).inserted else { continue }
+                    do { files.append(try SSTable(descriptor: d)) } catch {
+                        throw SQLError(.catalog, "\(error)")
+                    }
+                }
+            }
+            sstables[node.fqdn] = files
+            nodeBytes[node.fqdn] = files.reduce(0) { $0 + $1.dataFile.size }
+        }
+        let plan: ReadPlan
+        do {
+            plan = try ReadPlan.make(tokenMap: try tokenMap(backup), keyspace: schema.keyspace(ks), nodeBytes: nodeBytes,
+                                     consistency: consistency, backupName: backup.name)
+        } catch let e as ReadPlan.PlanError { throw SQLError(.catalog, "cassandra.\(ks).\(tn): \(e.message)") }
+        if !plan.underReplicated.isEmpty {
+            context.warn("cassandra.\(ks).\(tn): backup \(backup.name): " + plan.notes.last!)
+        }
+        var reference = backup.started
+        var source = "the backup's start"
+        if let text = context.settings["ttl_reference_time"] {
+            guard let us = Self.parseTimestamp(text) else {
+                throw SQLError(.catalog, "ttl_reference_time '\(text)' is not a timestamp (e.g. '2026-11-30T00:00:00Z')")
+            }
+            reference = us >= 0 ? us / 1_000_000 : -((-us + 999_999) / 1_000_000)
+            source = "SET ttl_reference_time"
+        }
+        let exactText: Bool
+        switch context.settings["cassandra_exact_types"]?.lowercased() {
+        case nil, "strict"?: exactText = false
+        case "text"?: exactText = true
+        case let other?: throw SQLError(.catalog, "cassandra_exact_types '\(other)' is not 'strict' or 'text'")
+        }
+        let total = plan.segments.reduce(0) { $0 + $1.bytes }
+        var target = min(128 * 1_048_576, max(4 * 1_048_576, total / 32))
+        if let mb = context.settings["cassandra_split_mb"] {
+            guard let v = Double(mb), v > 0 else { throw SQLError(.catalog, "cassandra_split_mb '\(mb)' is not a positive number") }
+            target = v * 1_048_576
+        }
+        do {
+            return try BackupTable(qualifiedName: "cassandra.\(ks).\(tn)", backup: backup, schema: tableSchema, sstables: sstables, plan: plan,
+                                   mapping: CQLTypeMapping(exactAsText: exactText), referenceTime: reference, referenceTimeSource: source,
+                                   consistency: consistency, targetSplitBytes: target)
+        } catch let e as SSTableError { throw SQLError(.catalog, "\(e)") }
+    }
+
+    /// A TIMESTAMP literal's text (ISO 8601, `Z` or an offset, or none for UTC) in microseconds.
+    static func parseTimestamp(_ text: String) -> Int64? {
+        let column = Column.constant(.string(text), type: .varchar, count: 1)
+        guard let c = try? Cast.cast(column, to: .timestamp, isTry: false), case .timestamp(let us) = c.value(at: 0) else { return nil }
+        return us
+    }
+}
+
+/// The default `cassandra` catalog when its folder does not exist: every use says so.
+public final class UnavailableCatalog: CatalogProvider, @unchecked Sendable {
+    public let kind: String
+    let reason: String
+
+    public init(kind: String, reason: String) {
+        self.kind = kind
+        self.reason = reason
+    }
+
+    public func table(_ path: [String], version: TableVersion?, context: CatalogContext) throws -> TableProvider? {
+        throw SQLError(.catalog, reason)
+    }
+
+    public func tableNames(context: CatalogContext) throws -> [[String]] { [] }
+}
+
+extension CassandraCatalog {
+    /// The session's default `cassandra` catalog: `folder` if given, else `MOVESQL_BACKUPS`,
+    /// else `./backups`; and ATTACH … (TYPE cassandra).
+    public static func install(in session: Session, folder: String?, environment: [String: String]) throws {
+        session.catalogTypes["cassandra"] = factory
+        let (path, source) = folder.map { ($0, "--backups") } ?? environment["MOVESQL_BACKUPS"].map { ($0, "MOVESQL_BACKUPS") } ?? ("./backups", "the default")
+        if LocalFiles.status(path)?.isDirectory == true {
+            try session.attach("cassandra", CassandraCatalog(store: LocalFolderStore(root: path)))
+        } else {
+            try session.attach("cassandra", UnavailableCatalog(kind: "cassandra", reason:
+                "the cassandra catalog's folder \(path) (\(source)) does not exist: set MOVESQL_BACKUPS or --backups, or ATTACH 'file:///path' AS name (TYPE cassandra)"))
+        }
+    }
+}

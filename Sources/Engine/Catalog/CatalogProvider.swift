@@ -1,0 +1,61 @@
+import Threads
+import Columnar
+import SQL
+
+/// Which version of a table a scan reads (`FOR SYSTEM_TIME AS OF`, `FOR VERSION AS OF`).
+public enum TableVersion: Sendable, Hashable, CustomStringConvertible {
+    /// The latest version at or before this time (microseconds since the epoch, UTC).
+    case asOfTime(micros: Int64)
+    /// The version of this name (a backup's name, a snapshot id).
+    case named(String)
+
+    public var description: String {
+        switch self {
+        case .asOfTime(let t): return "AS OF \(ValueText.render(.timestamp(t), type: .timestamp))"
+        case .named(let n): return "VERSION \(n)"
+        }
+    }
+}
+
+/// What resolving a name may use from the session: its settings (`SET name = value`, names
+/// lower-cased) and a place for warnings the statement reports along with its result.
+public struct CatalogContext: Sendable {
+    public var settings: [String: String]
+    private let warnings: WarningList
+
+    public init(settings: [String: String] = [:], warnings: WarningList = WarningList()) {
+        self.settings = settings
+        self.warnings = warnings
+    }
+
+    /// Reports something the statement's user must know but that does not fail it.
+    public func warn(_ message: String) { warnings.append(message) }
+}
+
+/// Warnings collected while a statement runs.
+public final class WarningList: @unchecked Sendable {
+    // Guarded by `lock`.
+    private var items: [String] = []
+    private let lock = Monitor()
+    public init() {}
+    public func append(_ m: String) { lock.withLock { if !items.contains(m) { items.append(m) } } }
+    /// The warnings so far, emptying the list.
+    public func drain() -> [String] { lock.withLock { defer { items = [] }; return items } }
+}
+
+/// A catalog of tables of one kind — the backups of a store, an Iceberg catalog — attached to a
+/// session under a name: `name.namespace….table` resolves through it (DataFusion's
+/// `CatalogProvider`). The engine knows nothing of what is behind it.
+public protocol CatalogProvider: AnyObject, Sendable {
+    /// The catalog's kind (`cassandra`), for SHOW and errors.
+    var kind: String { get }
+    /// The table at `path` (the parts after the catalog's name, as written, normalized), or
+    /// nil when there is none. Errors say why a table that exists cannot be read.
+    func table(_ path: [String], version: TableVersion?, context: CatalogContext) throws -> TableProvider?
+    /// Every table's path, for SHOW TABLES.
+    func tableNames(context: CatalogContext) throws -> [[String]]
+}
+
+/// Makes a catalog from `ATTACH 'url' AS name (TYPE kind, option value, …)`; options have
+/// lower-cased names and their values as text.
+public typealias CatalogFactory = @Sendable (_ url: String, _ options: [String: String]) throws -> CatalogProvider
