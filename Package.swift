@@ -45,14 +45,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Locates ../shared for the test targets that read its fixtures.
+        .target(name: "FixtureSupport", path: "Tests/FixtureSupport"),
         .testTarget(
             name: "CassandraTests",
-            dependencies: ["Cassandra", "Digests", "JSON", "ObjectStore"],
+            dependencies: ["Cassandra", "Digests", "JSON", "ObjectStore", "FixtureSupport"],
             exclude: ["Support/expand_rows.py"]
         ),
         .testTarget(
             name: "CassandraCatalogTests",
-            dependencies: ["CassandraCatalog", "Cassandra", "Engine", "Columnar", "SQL", "JSON", "ObjectStore"]
+            dependencies: ["CassandraCatalog", "Cassandra", "Engine", "Columnar", "SQL", "JSON", "ObjectStore", "FixtureSupport", "Digests"]
         ),
         .testTarget(
             name: "JSONTests",

@@ -1,5 +1,6 @@
 @testable import Cassandra
 import Foundation
+import FixtureSupport
 import Testing
 
 /// Bad input stops with an SSTableError naming the file, the offset and what was wrong:

@@ -1,5 +1,6 @@
 import Cassandra
 import Foundation
+import FixtureSupport
 import Testing
 
 /// The project's own demo SSTables (written by scripts/make_demo_sstables.py, an independent

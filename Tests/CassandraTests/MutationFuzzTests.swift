@@ -1,5 +1,6 @@
 @testable import Cassandra
 import Foundation
+import FixtureSupport
 import Testing
 
 /// Random damage to Data.db (with the checksums that would catch it removed, so that it

@@ -1,5 +1,6 @@
 @testable import Cassandra
 import Foundation
+import FixtureSupport
 import Testing
 
 /// What an independent decoder observed of each fixture SSTable (expected.json `observed`):

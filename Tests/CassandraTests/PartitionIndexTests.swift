@@ -1,5 +1,6 @@
 @testable import Cassandra
 import Foundation
+import FixtureSupport
 import Testing
 
 /// Index.db and Summary.db: every entry points at its partition in Data.db, and reads of

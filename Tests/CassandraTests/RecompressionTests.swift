@@ -1,5 +1,6 @@
 @testable import Cassandra
 import Foundation
+import FixtureSupport
 import Testing
 
 /// Fixture Data.db files recompressed with every codec read back to the same rows: the four

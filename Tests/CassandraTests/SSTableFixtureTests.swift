@@ -1,5 +1,6 @@
 import Cassandra
 import Foundation
+import FixtureSupport
 import Testing
 
 /// Every table under ../shared/fixtures/sstables read and compared with its expected.json:

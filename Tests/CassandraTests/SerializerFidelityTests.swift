@@ -1,6 +1,7 @@
 @testable import Cassandra
 import Digests
 import Foundation
+import FixtureSupport
 import Testing
 
 /// The writer against Cassandra's own bytes: every fixture SSTable written by Apache Cassandra

@@ -1,5 +1,6 @@
 @testable import Cassandra
 import Foundation
+import FixtureSupport
 import Testing
 
 /// The unmerged content of the fixtures: every tombstone (cell, row, complex column, range

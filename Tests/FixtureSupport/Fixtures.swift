@@ -3,11 +3,11 @@ import Testing
 
 /// Where the shared fixtures are: `MOVESQL_SHARED`, else `../shared` beside the checkout.
 /// In CI (CI=true) they must exist; elsewhere tests that need them are skipped, saying so.
-enum Fixtures {
-    static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+public enum Fixtures {
+    public static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    static var shared: URL? {
+    public static var shared: URL? {
         let env = ProcessInfo.processInfo.environment
         let url = env["MOVESQL_SHARED"].map { URL(fileURLWithPath: $0) }
             ?? repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared")
@@ -18,16 +18,16 @@ enum Fixtures {
         return nil
     }
 
-    static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+    public static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 
     /// Whether tests that name fixtures run: always in CI (where a missing ../shared fails
     /// them), elsewhere only when ../shared is there; otherwise they are skipped with
     /// `skipReason` shown.
-    static var available: Bool { shared != nil || isCI }
-    static let skipReason: Comment = "needs ../shared/fixtures (set MOVESQL_SHARED); CI always runs it"
+    public static var available: Bool { shared != nil || isCI }
+    public static let skipReason: Comment = "needs ../shared/fixtures (set MOVESQL_SHARED); CI always runs it"
 
     /// The SSTable fixture folders (each holds an expected.json), relative to fixtures/sstables.
-    static var sstableTables: [String] {
+    public static var sstableTables: [String] {
         guard let root = shared?.appendingPathComponent("fixtures/sstables") else {
             if isCI { return ["<missing ../shared: CI must have it>"] }
             print("note: ../shared/fixtures not found; fixture tests skipped (set MOVESQL_SHARED to run them)")
@@ -41,14 +41,14 @@ enum Fixtures {
         return found.sorted()
     }
 
-    static func sstableFolder(_ name: String) throws -> URL {
+    public static func sstableFolder(_ name: String) throws -> URL {
         guard let s = shared else {
             throw FixtureError("../shared/fixtures is missing (CI=\(isCI)); cannot read \(name)")
         }
         return s.appendingPathComponent("fixtures/sstables").appendingPathComponent(name)
     }
 
-    static func expected(_ name: String) throws -> [String: Any] {
+    public static func expected(_ name: String) throws -> [String: Any] {
         let data = try Data(contentsOf: try sstableFolder(name).appendingPathComponent("expected.json"))
         guard let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw FixtureError("\(name)/expected.json is not an object")
@@ -57,7 +57,7 @@ enum Fixtures {
     }
 
     /// Rows of an expected.json, expanded by the Python helper when given as a generator.
-    static func expectedRows(_ name: String) throws -> (rows: [[Any]]?, ordered: Bool) {
+    public static func expectedRows(_ name: String) throws -> (rows: [[Any]]?, ordered: Bool) {
         let script = repositoryRoot.appendingPathComponent("Tests/CassandraTests/Support/expand_rows.py")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -74,7 +74,7 @@ enum Fixtures {
     }
 }
 
-struct FixtureError: Error, CustomStringConvertible {
-    var description: String
-    init(_ d: String) { description = d }
+public struct FixtureError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ d: String) { description = d }
 }
