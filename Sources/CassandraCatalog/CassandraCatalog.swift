@@ -53,8 +53,23 @@ public final class CassandraCatalog: CatalogProvider, @unchecked Sendable {
             return try SystemTables.table(path[1].lowercased(), of: self)
         }
         let consistency = try Self.consistency(context)
-        let backup = try chooseBackup(version: version, consistency: consistency, keyspace: path[0])
-        return try openTable(keyspace: path[0], table: path[1], in: backup, consistency: consistency, context: context)
+        let (candidates, pinned) = try self.candidates(version: version)
+        // The newest candidate whose replicas satisfy the consistency; a named backup must.
+        var firstError: ReadPlan.PlanError?
+        for backup in candidates {
+            do {
+                return try openTable(keyspace: path[0], table: path[1], in: backup, consistency: consistency, context: context)
+            } catch let e as ReadPlan.PlanError {
+                if pinned { throw SQLError(.catalog, "cassandra.\(path[0]).\(path[1]): \(e.message)") }
+                if firstError == nil { firstError = e }
+            }
+        }
+        throw SQLError(.catalog, "cassandra.\(path[0]).\(path[1]): no backup\(Self.when(version)) satisfies consistency \(consistency.rawValue); the newest: \(firstError!.message)")
+    }
+
+    static func when(_ version: TableVersion?) -> String {
+        guard case .asOfTime(let micros)? = version else { return "" }
+        return " started at or before \(ValueJSON.timestampString(microseconds: micros))"
     }
 
     public func tableNames(context: CatalogContext) throws -> [[String]] {
@@ -73,10 +88,10 @@ public final class CassandraCatalog: CatalogProvider, @unchecked Sendable {
         return c
     }
 
-    /// The backup a read uses: named by VERSION AS OF, the latest started at or before a
-    /// SYSTEM_TIME, the pinned one, or the latest; complete unless the consistency allows
-    /// missing replicas (then the read plan checks each range).
-    func chooseBackup(version: TableVersion?, consistency: ReadConsistency, keyspace: String) throws -> BackupCatalog.ClusterBackup {
+    /// The backups a read may use, newest first, and whether they were named (VERSION AS OF,
+    /// ATTACH … BACKUP): those started at or before a SYSTEM_TIME, or all. Each needs at least
+    /// one complete node backup; the read plan then checks its replicas per range.
+    func candidates(version: TableVersion?) throws -> ([BackupCatalog.ClusterBackup], pinned: Bool) {
         let all = try backups.backups()
         func describe() -> String {
             all.isEmpty ? "the store \(backups.store.location) has no backups"
@@ -93,19 +108,14 @@ public final class CassandraCatalog: CatalogProvider, @unchecked Sendable {
         }
         if let name {
             guard let b = all.first(where: { $0.name == name }) else { throw SQLError(.catalog, "no backup named \(name); \(describe())") }
-            if !b.isComplete && consistency == .all {
-                throw SQLError(.catalog, "backup \(name) is incomplete: no complete backup of \(b.missingNodes.joined(separator: ", ")); consistency ALL needs every replica (SET consistency = 'QUORUM' or 'ONE' reads from fewer)")
-            }
-            return b
+            guard b.nodes.contains(where: \.isComplete) else { throw SQLError(.catalog, "backup \(name) has no complete node backup; \(describe())") }
+            return ([b], true)
         }
-        let eligible = all.filter { b in (before.map { b.started <= $0 } ?? true) && (b.isComplete || consistency != .all) }
-        // Without ALL the latest backup that has any complete node is a candidate; the read
-        // plan refuses it if a range lacks the replicas the level needs.
-        guard let chosen = eligible.last(where: { $0.isComplete }) ?? eligible.last(where: { $0.nodes.contains(where: \.isComplete) }) else {
-            let when = before.map { " started at or before \(ValueJSON.timestampString(milliseconds: $0 * 1000))" } ?? ""
-            throw SQLError(.catalog, "no complete backup\(when); \(describe())")
+        let eligible = all.filter { b in (before.map { b.started <= $0 } ?? true) && b.nodes.contains(where: \.isComplete) }
+        guard !eligible.isEmpty else {
+            throw SQLError(.catalog, "no complete backup\(Self.when(version)); \(describe())")
         }
-        return chosen
+        return (eligible.reversed(), false)
     }
 
     func parseSchema(of node: BackupCatalog.NodeBackup) throws -> CQLSchema {
@@ -135,35 +145,34 @@ public final class CassandraCatalog: CatalogProvider, @unchecked Sendable {
         let match = { (a: String?, b: String) in a == b || a?.lowercased() == b.lowercased() }
         guard let tableSchema = schema.tables.first(where: { match($0.keyspace, keyspace) && match($0.name, table) }) else { return nil }
         let ks = tableSchema.keyspace ?? keyspace, tn = tableSchema.name ?? table
+        // Data.db sizes from the manifests: enough to check the replicas before opening anything.
+        var objects: [String: [BackupCatalog.ManifestObject]] = [:]
+        var nodeBytes: [String: Int64] = [:]
+        for node in complete {
+            let mine = try backups.manifest(of: node).filter { $0.keyspace == ks && $0.table == tn }.flatMap(\.objects)
+            objects[node.fqdn] = mine
+            nodeBytes[node.fqdn] = mine.filter { $0.path.hasSuffix("-Data.db") }.reduce(0) { $0 + $1.size }
+        }
+        let plan = try ReadPlan.make(tokenMap: try tokenMap(backup), keyspace: schema.keyspace(ks), nodeBytes: nodeBytes,
+                                     consistency: consistency, backupName: backup.name)
         // Deep verification of what this read uses; warnings for rewritable components.
         for w in try backups.verify(backup, keyspace: ks, table: tn) { context.warn(w.description) }
         guard let folder = backups.store as? LocalFolderStore else {
             throw SQLError(.catalog, "\(backups.store.location): SSTables are read from local folders only for now")
         }
         var sstables: [String: [SSTable]] = [:]
-        var nodeBytes: [String: Int64] = [:]
         for node in complete {
             var seen = Set<Descriptor>()
             var files: [SSTable] = []
-            for t in try backups.manifest(of: node) where t.keyspace == ks && t.table == tn {
-                for o in t.objects {
-                    let full = folder.root + "/" + backups.prefix + o.path
-                    let slash = full.lastIndex(of: "/")!
-                    guard let (d, _) = try Descriptor.parse(fileName: String(full[full.index(after: slash)...]), directory: String(full[..<slash])),
-                          seen.insert(d).inserted else { continue }
-                    do { files.append(try SSTable(descriptor: d)) } catch {
-                        throw SQLError(.catalog, "\(error)")
-                    }
-                }
+            for o in objects[node.fqdn] ?? [] {
+                let full = folder.root + "/" + backups.prefix + o.path
+                let slash = full.lastIndex(of: "/")!
+                guard let (d, _) = try Descriptor.parse(fileName: String(full[full.index(after: slash)...]), directory: String(full[..<slash])),
+                      seen.insert(d).inserted else { continue }
+                do { files.append(try SSTable(descriptor: d)) } catch { throw SQLError(.catalog, "\(error)") }
             }
             sstables[node.fqdn] = files
-            nodeBytes[node.fqdn] = files.reduce(0) { $0 + $1.dataFile.size }
         }
-        let plan: ReadPlan
-        do {
-            plan = try ReadPlan.make(tokenMap: try tokenMap(backup), keyspace: schema.keyspace(ks), nodeBytes: nodeBytes,
-                                     consistency: consistency, backupName: backup.name)
-        } catch let e as ReadPlan.PlanError { throw SQLError(.catalog, "cassandra.\(ks).\(tn): \(e.message)") }
         if !plan.underReplicated.isEmpty {
             context.warn("cassandra.\(ks).\(tn): backup \(backup.name): " + plan.notes.last!)
         }
