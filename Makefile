@@ -17,8 +17,15 @@ deps:
 build: deps
 	$(SWIFT) build -c release --product movesql
 
-## The main job for now: write the project's demo SSTables and dump them as JSON rows.
+## The main job for now: a small three-node backup (made once, with its expected tables) read
+## back through SQL from the cassandra catalog, then the demo SSTables dumped as JSON rows.
+DEMO_CLUSTER := .build/demo-cluster
 demo: build
+	@[ -f $(DEMO_CLUSTER)/synth.json ] || \
+		.build/release/movesql backup synth --out $(DEMO_CLUSTER) --size-mb 2 --wide-rows 2000 --chunked-values 1
+	MOVESQL_BACKUPS=$(DEMO_CLUSTER)/backups .build/release/movesql -e "SELECT name, started, complete, nodes, size_bytes FROM cassandra.system.backups; \
+		SELECT id, count(*) AS rows, max(last_modified()) AS last_write FROM cassandra.kv.items GROUP BY id ORDER BY rows DESC LIMIT 5; \
+		EXPLAIN SELECT count(*) FROM cassandra.ts.wide_row"
 	python3 scripts/make_demo_sstables.py $(DEMO_DIR)
 	.build/release/movesql sstable describe $(DEMO_DIR)/nb-1-big-Data.db
 	.build/release/movesql sstable dump --schema $(DEMO_DIR)/schema.cql --reference-time 2026-01-01T00:00:00Z $(DEMO_DIR)

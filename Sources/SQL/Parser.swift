@@ -577,16 +577,22 @@ public struct Parser {
             try expect(symbol: ")")
             return .function(name, arguments: args, alias: try tableAlias(), location: at)
         }
-        var asOf: TableTimeTravel?
-        if peek.isKeyword("for"), peek(1).isKeyword("system_time") || peek(1).isKeyword("version") {
-            let isVersion = peek(1).isKeyword("version")
-            pos += 2
-            try expect("as")
-            try expect("of")
-            let e = try expression()
-            asOf = isVersion ? .version(e) : .systemTime(e)
-        }
-        return .table(name, alias: try tableAlias(), asOf: asOf, location: at)
+        // FOR … AS OF comes before the alias (SQL:2011) or after it.
+        var asOf = try timeTravel()
+        let alias = try tableAlias()
+        if asOf == nil { asOf = try timeTravel() }
+        return .table(name, alias: alias, asOf: asOf, location: at)
+    }
+
+    /// `FOR SYSTEM_TIME AS OF expr` or `FOR VERSION AS OF expr`, if next.
+    mutating func timeTravel() throws -> TableTimeTravel? {
+        guard peek.isKeyword("for"), peek(1).isKeyword("system_time") || peek(1).isKeyword("version") else { return nil }
+        let isVersion = peek(1).isKeyword("version")
+        pos += 2
+        try expect("as")
+        try expect("of")
+        let e = try expression()
+        return isVersion ? .version(e) : .systemTime(e)
     }
 
     // MARK: expressions (precedence climbing, loosest first)

@@ -30,6 +30,15 @@ struct BackupCLITests {
                                           "\(out)/n3.example.com/data/ks/" + (try FileManager.default.contentsOfDirectory(atPath: "\(out)/n3.example.com/data/ks").first { $0.hasPrefix("kv-") }!)])
         #expect(dumped.status == 0 && dumped.stdout == "{\"k\": \"key1\", \"val\": \"0xcafe\"}\n{\"k\": \"key2\", \"val\": \"0x\"}\n", "\(dumped.stdout)\(dumped.stderr)")
 
+        // The backup as SQL tables: --backups, then $MOVESQL_BACKUPS; a missing folder says how to set it.
+        let listed = try CLI.run(binary, ["--backups", out, "--format", "csv", "-e", "SELECT name, complete FROM cassandra.system.backups"])
+        #expect(listed.status == 0 && listed.stdout == "name,complete\nb1,true\n", "\(listed.stdout)\(listed.stderr)")
+        // key2 expired before the backup started.
+        let viaEnv = try CLI.run(binary, ["--format", "csv", "-e", "SELECT k, val FROM cassandra.ks.kv ORDER BY k"], environment: ["MOVESQL_BACKUPS": out])
+        #expect(viaEnv.status == 0 && viaEnv.stdout == "k,val\nkey1,\\xcafe\n", "\(viaEnv.stdout)\(viaEnv.stderr)")
+        let missing = try CLI.run(binary, ["--backups", dir.appendingPathComponent("nowhere").path, "-e", "SELECT * FROM cassandra.ks.kv"])
+        #expect(missing.status == 1 && missing.stderr.contains("nowhere") && missing.stderr.contains("MOVESQL_BACKUPS"), "\(missing.stderr)")
+
         let failed = try CLI.run(binary, common + ["--mutations", bad.path, "--backup", "b2", "--out", dir.appendingPathComponent("out2").path])
         #expect(failed.status == 1 && failed.stderr.contains("bad.jsonl:3:") && failed.stderr.contains("\"kind\""), "\(failed.stderr)")
         let left = FileManager.default.enumerator(atPath: dir.appendingPathComponent("out2").path)?.allObjects as? [String] ?? []

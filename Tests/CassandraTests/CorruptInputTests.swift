@@ -209,10 +209,11 @@ enum CLI {
         return nil
     }
 
-    static func run(_ binary: URL, _ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    static func run(_ binary: URL, _ args: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
         let p = Process()
         p.executableURL = binary
         p.arguments = args
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, b in b } }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
