@@ -34,6 +34,18 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "BackupScan",
+            dependencies: [
+                "BenchData",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Cassandra", package: "movesql"),
+                .product(name: "CassandraCatalog", package: "movesql"),
+                .product(name: "MoveSQL", package: "movesql"),
+            ],
+            path: "Benchmarks/BackupScan",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "EngineQueries",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),

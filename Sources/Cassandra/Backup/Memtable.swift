@@ -231,14 +231,10 @@ final class TableMemtable {
             p.rows.values.forEach(row)
             for r in p.ranges { deletion(r.deletion) }
         }
-        let schema = layout.schema
-        return SerializationHeader(
+        return SerializationHeader(layout: layout,
             minTimestamp: minTimestamp == .max ? SerializationHeader.timestampEpoch : minTimestamp,
             minLocalDeletionTime: minDeletion == .max ? SerializationHeader.deletionTimeEpoch : minDeletion,
-            minTTL: minTTL == .max ? 0 : minTTL,
-            partitionKeyType: schema.partitionKeyType, clusteringTypes: layout.clusteringTypes,
-            staticColumns: schema.staticColumns.sorted(by: ColumnDefinition.rowOrder),
-            regularColumns: schema.regularColumns.sorted(by: ColumnDefinition.rowOrder))
+            minTTL: minTTL == .max ? 0 : minTTL)
     }
 }
 

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Merges the SSTables of one table into the table's live content, streaming: partitions in
 /// token order, rows in clustering order, each row reconciled across every file that holds a
 /// version of it, then shadowed by the partition, range and row deletions over it and by
@@ -16,10 +22,23 @@ public final class MergedScanner {
     final class Source {
         let scanner: any PartitionSource
         var header: PartitionHeader?
-        var peek: Unfiltered?
+        /// The next row or marker, and its position (kept apart so that comparing positions
+        /// copies no row).
+        private(set) var peek: Unfiltered?
+        private(set) var peekClustering: ClusteringValues = []
+        private(set) var peekKind = BoundKind.clustering
         /// The range deletion this file has open at the current position.
         var openDeletion: DeletionTime?
         init(_ s: any PartitionSource) { scanner = s }
+
+        func advance() throws {
+            peek = try scanner.nextUnfiltered()
+            switch peek {
+            case .row(let r)?: peekClustering = r.clustering; peekKind = .clustering
+            case .marker(let m)?: peekClustering = m.clustering; peekKind = m.kind
+            case nil: peekClustering = []
+            }
+        }
     }
 
     /// A merged partition's header: key, token, the deletion over all of it and its static row.
@@ -68,7 +87,7 @@ public final class MergedScanner {
             deletion = .max(deletion, s.header!.deletion)
             if let st = s.scanner.staticRow { statics.append(st) }
             s.openDeletion = nil
-            s.peek = try s.scanner.nextUnfiltered()
+            try s.advance()
         }
         partitionDeletion = deletion
         var staticRow: Row?
@@ -84,40 +103,47 @@ public final class MergedScanner {
         let cmp = layout.comparator
         while true {
             var minIndex = -1
-            for i in active {
-                guard let u = sources[i].peek else { continue }
-                if minIndex < 0 || compare(u, sources[minIndex].peek!, cmp) < 0 { minIndex = i }
+            for i in active where sources[i].peek != nil {
+                if minIndex < 0 || comparePositions(sources[i], sources[minIndex], cmp) < 0 { minIndex = i }
             }
             if minIndex < 0 { return nil }
-            let first = sources[minIndex].peek!
-            if case .marker = first {
+            let first = sources[minIndex]
+            if first.peekKind != .clustering {
+                let clustering = first.peekClustering, kind = first.peekKind
                 for i in active {
                     let s = sources[i]
-                    guard let u = s.peek, case .marker(let m) = u, compare(u, first, cmp) == 0 else { continue }
+                    guard s.peek != nil, s.peekKind != .clustering, cmp.compare(s.peekClustering, s.peekKind, clustering, kind) == 0,
+                          case .marker(let m)? = s.peek else { continue }
                     s.openDeletion = m.openDeletion
-                    s.peek = try s.scanner.nextUnfiltered()
+                    try s.advance()
                 }
                 continue
             }
+            let clustering = first.peekClustering
             var versions: [Row] = []
             var rangeDeletion = DeletionTime.live
             for i in active {
                 let s = sources[i]
                 if let d = s.openDeletion { rangeDeletion = .max(rangeDeletion, d) }
-                guard let u = s.peek, case .row(let r) = u, compare(u, first, cmp) == 0 else { continue }
+                guard s.peek != nil, s.peekKind == .clustering, cmp.compare(s.peekClustering, .clustering, clustering, .clustering) == 0,
+                      case .row(let r)? = s.peek else { continue }
                 versions.append(r)
-                s.peek = try s.scanner.nextUnfiltered()
+                try s.advance()
             }
             let merged = versions.count == 1 ? versions[0] : merge(versions)
             if let live = resolve(merged, over: .max(partitionDeletion, rangeDeletion)) { return live }
         }
     }
 
+    private func comparePositions(_ a: Source, _ b: Source, _ cmp: ClusteringComparator) -> Int {
+        cmp.compare(a.peekClustering, a.peekKind, b.peekClustering, b.peekKind)
+    }
+
     /// The common case of a partition only one file holds: nothing to merge, only deletions
     /// and expiry to apply.
     private func nextRowOfOneSource(_ s: Source) throws -> Row? {
         while let u = s.peek {
-            s.peek = try s.scanner.nextUnfiltered()
+            try s.advance()
             switch u {
             case .marker(let m):
                 s.openDeletion = m.openDeletion
@@ -129,21 +155,12 @@ public final class MergedScanner {
         return nil
     }
 
-    private func compare(_ a: Unfiltered, _ b: Unfiltered, _ cmp: ClusteringComparator) -> Int {
-        func pos(_ u: Unfiltered) -> (ClusteringValues, BoundKind) {
-            switch u {
-            case .row(let r): return (r.clustering, .clustering)
-            case .marker(let m): return (m.clustering, m.kind)
-            }
-        }
-        let (ac, ak) = pos(a), (bc, bk) = pos(b)
-        return cmp.compare(ac, ak, bc, bk)
-    }
-
     /// Reconciles versions of one row from several files.
     func merge(_ rows: [Row]) -> Row {
         var result = rows[0]
-        for r in rows.dropFirst() {
+        for (k, r) in rows.enumerated().dropFirst() {
+            // Replicas mostly hold the same version of a row: merge each distinct one once.
+            if rows[..<k].contains(where: { Self.sameVersion($0, r) }) { continue }
             if r.liveness.supersedes(result.liveness, now: now) { result.liveness = r.liveness }
             result.deletion = .max(result.deletion, r.deletion)
             for (c, d) in r.complexDeletions {
@@ -156,6 +173,32 @@ public final class MergedScanner {
             mergeCells(into: &result, r)
         }
         return result
+    }
+
+    static func sameVersion(_ a: Row, _ b: Row) -> Bool {
+        a.liveness == b.liveness && a.deletion == b.deletion
+            && a.complexDeletions.elementsEqual(b.complexDeletions) { $0.column == $1.column && $0.deletion == $1.deletion }
+            && sameCells(a, b)
+    }
+
+    /// Whether two versions of a row hold the same cells: metadata and bytes, wherever in
+    /// their storage the bytes are.
+    static func sameCells(_ a: Row, _ b: Row) -> Bool {
+        let ac = a.cells, bc = b.cells
+        guard ac.count == bc.count else { return false }
+        return a.storage.withUnsafeBytes { sa in
+            b.storage.withUnsafeBytes { sb in
+                for i in 0..<ac.count {
+                    let x = ac[i], y = bc[i]
+                    guard x.column == y.column, x.timestamp == y.timestamp, x.ttl == y.ttl, x.localDeletionTime == y.localDeletionTime,
+                          x.isTombstone == y.isTombstone, x.isExpiring == y.isExpiring, x.pathCount == y.pathCount, x.valueCount == y.valueCount
+                    else { return false }
+                    if x.valueCount > 0, memcmp(sa.baseAddress! + Int(x.valueStart), sb.baseAddress! + Int(y.valueStart), Int(x.valueCount)) != 0 { return false }
+                    if x.pathCount > 0, memcmp(sa.baseAddress! + Int(x.pathStart), sb.baseAddress! + Int(y.pathStart), Int(x.pathCount)) != 0 { return false }
+                }
+                return true
+            }
+        }
     }
 
     /// Merges the cells of `b` into `a`, both sorted by (column, path), reconciling the

@@ -18,6 +18,26 @@ public struct SerializationHeader: Sendable {
 
     public var hasStatic: Bool { !staticColumns.isEmpty }
 
+    /// The header a writer of `layout`'s table puts in a new SSTable, with the encoding stats'
+    /// minimums of the data it holds.
+    public init(layout: TableLayout, minTimestamp: Int64, minLocalDeletionTime: Int64 = deletionTimeEpoch, minTTL: Int64 = 0) {
+        self.init(minTimestamp: minTimestamp, minLocalDeletionTime: minLocalDeletionTime, minTTL: minTTL,
+                  partitionKeyType: layout.schema.partitionKeyType, clusteringTypes: layout.clusteringTypes,
+                  staticColumns: layout.schema.staticColumns.sorted(by: ColumnDefinition.rowOrder),
+                  regularColumns: layout.schema.regularColumns.sorted(by: ColumnDefinition.rowOrder))
+    }
+
+    init(minTimestamp: Int64, minLocalDeletionTime: Int64, minTTL: Int64, partitionKeyType: CQLType, clusteringTypes: [CQLType],
+         staticColumns: [ColumnDefinition], regularColumns: [ColumnDefinition]) {
+        self.minTimestamp = minTimestamp
+        self.minLocalDeletionTime = minLocalDeletionTime
+        self.minTTL = minTTL
+        self.partitionKeyType = partitionKeyType
+        self.clusteringTypes = clusteringTypes
+        self.staticColumns = staticColumns
+        self.regularColumns = regularColumns
+    }
+
     static func parse(_ input: ByteInput, version: FormatVersion) throws -> SerializationHeader {
         // The deltas are written as unsigned vints of a wrapping subtraction.
         let ts = Int64(bitPattern: try input.readUnsignedVInt()) &+ timestampEpoch
