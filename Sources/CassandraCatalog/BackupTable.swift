@@ -53,12 +53,11 @@ public final class BackupTable: TableProvider, @unchecked Sendable {
         self.consistency = consistency
         self.targetSplitBytes = targetSplitBytes
         let all = sstables.values.flatMap { $0 }
-        if let first = all.first {
-            // Checks that every file belongs to this table's primary key.
+        if !all.isEmpty {
+            // Checks that every file belongs to this table's primary key and partitioner.
             let reader = try TableReader(sstables: all, schema: tableSchema)
             layout = reader.layout
             partitioner = reader.partitioner
-            _ = first
         } else {
             layout = TableLayout(schema: tableSchema)
             partitioner = .murmur3

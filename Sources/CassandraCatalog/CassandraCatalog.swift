@@ -157,19 +157,13 @@ public final class CassandraCatalog: CatalogProvider, @unchecked Sendable {
                                      consistency: consistency, backupName: backup.name)
         // Deep verification of what this read uses; warnings for rewritable components.
         for w in try backups.verify(backup, keyspace: ks, table: tn) { context.warn(w.description) }
-        guard let folder = backups.store as? LocalFolderStore else {
-            throw SQLError(.catalog, "\(backups.store.location): SSTables are read from local folders only for now")
-        }
         var sstables: [String: [SSTable]] = [:]
         for node in complete {
             var seen = Set<Descriptor>()
             var files: [SSTable] = []
             for o in objects[node.fqdn] ?? [] {
-                let full = folder.root + "/" + backups.prefix + o.path
-                let slash = full.lastIndex(of: "/")!
-                guard let (d, _) = try Descriptor.parse(fileName: String(full[full.index(after: slash)...]), directory: String(full[..<slash])),
-                      seen.insert(d).inserted else { continue }
-                do { files.append(try SSTable(descriptor: d)) } catch { throw SQLError(.catalog, "\(error)") }
+                guard let s = try openSSTable(key: backups.prefix + o.path, seen: &seen) else { continue }
+                files.append(s)
             }
             sstables[node.fqdn] = files
         }
@@ -202,6 +196,21 @@ public final class CassandraCatalog: CatalogProvider, @unchecked Sendable {
                                    mapping: CQLTypeMapping(exactAsText: exactText), referenceTime: reference, referenceTimeSource: source,
                                    consistency: consistency, targetSplitBytes: target)
         } catch let e as SSTableError { throw SQLError(.catalog, "\(e)") }
+    }
+
+    /// The SSTable an object of a manifest belongs to, opened once per descriptor (nil for the
+    /// other components of one already seen). A local folder is read with pread on its files;
+    /// any other store through its ranged reads.
+    func openSSTable(key: String, seen: inout Set<Descriptor>) throws -> SSTable? {
+        let store = backups.store
+        let local = store as? LocalFolderStore
+        let full = local.map { $0.root + "/" + key } ?? SSTableFiles.path(of: key, in: store)
+        guard let slash = full.lastIndex(of: "/"),
+              let (d, _) = try Descriptor.parse(fileName: String(full[full.index(after: slash)...]), directory: String(full[..<slash])),
+              seen.insert(d).inserted else { return nil }
+        do { return try SSTable(descriptor: d, files: local == nil ? .objects(in: store) : .local) } catch {
+            throw SQLError(.catalog, "\(error)")
+        }
     }
 
     /// A TIMESTAMP literal's text (ISO 8601, `Z` or an offset, or none for UTC) in microseconds.

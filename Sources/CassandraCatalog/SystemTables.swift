@@ -55,22 +55,20 @@ enum SystemTables {
                       Field("max_timestamp", .bigint), Field("min_token", .bigint), Field("max_token", .bigint),
                       Field("estimated_partitions", .bigint)]
         var rows: [[Value]] = []
-        guard let folder = c.backups.store as? LocalFolderStore else {
-            throw SQLError(.catalog, "\(c.backups.store.location): SSTables are read from local folders only for now")
-        }
         var opened: [String: SSTable] = [:]
         for b in try c.backups.backups() {
             for n in b.nodes where n.isComplete {
                 for t in try c.backups.manifest(of: n) {
                     for o in t.objects where o.path.hasSuffix("-Data.db") {
-                        let full = folder.root + "/" + c.backups.prefix + o.path
-                        let slash = full.lastIndex(of: "/")!
-                        guard let (d, _) = try Descriptor.parse(fileName: String(full[full.index(after: slash)...]), directory: String(full[..<slash])) else { continue }
+                        let key = c.backups.prefix + o.path
                         let s: SSTable
-                        if let cached = opened[full] { s = cached } else {
-                            do { s = try SSTable(descriptor: d) } catch { throw SQLError(.catalog, "\(error)") }
-                            opened[full] = s
+                        if let cached = opened[key] { s = cached } else {
+                            var seen = Set<Descriptor>()
+                            guard let opened1 = try c.openSSTable(key: key, seen: &seen) else { continue }
+                            s = opened1
+                            opened[key] = s
                         }
+                        let d = s.descriptor
                         var minToken: Value = .null, maxToken: Value = .null
                         if let (f, l) = try? s.keyBounds(), let p = try? s.partitioner, case .murmur3(let a) = p.token(f), case .murmur3(let z) = p.token(l) {
                             minToken = .int(a)

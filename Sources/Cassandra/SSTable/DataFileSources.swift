@@ -3,7 +3,7 @@
 public final class CompressedBlockSource: BlockSource {
     public let path: String
     public let info: CompressionInfo
-    private let file: RandomAccessFile
+    private let file: any DataFile
     private let decompressor: Decompressor
     private var raw: [UInt8] = []
     /// Running CRC32 of the file bytes while chunks are read in order from the first.
@@ -12,7 +12,7 @@ public final class CompressedBlockSource: BlockSource {
     public var length: Int64 { info.uncompressedLength }
     public var blockSize: Int { info.chunkLength }
 
-    public init(file: RandomAccessFile, info: CompressionInfo) throws {
+    public init(file: any DataFile, info: CompressionInfo) throws {
         self.path = file.path
         self.file = file
         self.info = info
@@ -65,14 +65,14 @@ public final class CompressedBlockSource: BlockSource {
 /// when CRC.db is present. Follows `ChecksummedDataInput`/`DataIntegrityMetadata`.
 public final class UncompressedBlockSource: BlockSource {
     public let path: String
-    private let file: RandomAccessFile
+    private let file: any DataFile
     private let checksums: [UInt32]?
     private let checksumPath: String?
     public let blockSize: Int
     var digest = SequentialDigest()
     public var length: Int64 { file.size }
 
-    public init(file: RandomAccessFile, crcFile: (path: String, bytes: [UInt8])?) throws {
+    public init(file: any DataFile, crcFile: (path: String, bytes: [UInt8])?) throws {
         self.path = file.path
         self.file = file
         if let crcFile {

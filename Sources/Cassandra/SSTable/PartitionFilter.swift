@@ -28,8 +28,8 @@ extension SSTable {
     /// Index.db, read through a block source so that its size does not matter.
     func openIndex() throws -> PartitionIndexReader? {
         let path = descriptor.path("Index.db")
-        guard fileExists(path) else { return nil }
-        return PartitionIndexReader(input: ByteInput(source: try UncompressedBlockSource(file: try RandomAccessFile(path: path), crcFile: nil)))
+        guard try files.exists(path) else { return nil }
+        return PartitionIndexReader(input: ByteInput(source: try UncompressedBlockSource(file: try files.open(path), crcFile: nil)))
     }
 
     /// The first and last partition keys Summary.db records, or nil without one: what lets a
@@ -41,8 +41,8 @@ extension SSTable {
 
     func loadSummary() throws -> IndexSummary? {
         let path = descriptor.path("Summary.db")
-        guard fileExists(path) else { return nil }
-        return try IndexSummary.parse(path: path, bytes: try RandomAccessFile.readAll(path: path))
+        guard try files.exists(path) else { return nil }
+        return try IndexSummary.parse(path: path, bytes: try files.readAll(path))
     }
 
     /// Where in Data.db to start reading for `filter`: the first partition that can match,

@@ -7,7 +7,9 @@ public final class SSTable: @unchecked Sendable {
     public let components: [String]
     public let statistics: Statistics
     public let compression: CompressionInfo?
-    public let dataFile: RandomAccessFile
+    public let dataFile: any DataFile
+    /// Where the components are read from (local files or an object store).
+    public let files: SSTableFiles
     /// The CRC32 Digest.crc32 records for the whole Data.db, if the file exists.
     public let digest: UInt32?
     let crcFile: (path: String, bytes: [UInt8])?
@@ -24,11 +26,14 @@ public final class SSTable: @unchecked Sendable {
         }
     }
 
-    public init(descriptor: Descriptor) throws {
+    /// Opens the SSTable `descriptor` names; its directory is a local path, or for `files`
+    /// of a store, `SSTableFiles.path(of:in:)` of the key prefix.
+    public init(descriptor: Descriptor, files: SSTableFiles = .local) throws {
         self.descriptor = descriptor
+        self.files = files
         let tocPath = descriptor.path("TOC.txt")
         var components: [String]
-        if let toc = try? RandomAccessFile.readAll(path: tocPath) {
+        if try files.exists(tocPath), let toc = try? files.readAll(tocPath) {
             components = String(decoding: toc, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r" })
                 .map { $0.trimmingCharacters() }.filter { !$0.isEmpty }
         } else {
@@ -38,26 +43,26 @@ public final class SSTable: @unchecked Sendable {
         self.components = components
         for c in components where !["Filter.db", "Summary.db", "Index.db", "TOC.txt", "Partitions.db", "Rows.db"].contains(c) {
             let p = descriptor.path(c)
-            guard fileExists(p) else {
+            guard try files.exists(p) else {
                 throw SSTableError(.missingComponent, file: p, "TOC.txt lists \(c) but the file is missing")
             }
         }
         let version = descriptor.version
         let statsPath = descriptor.path("Statistics.db")
-        guard fileExists(statsPath) else {
+        guard try files.exists(statsPath) else {
             throw SSTableError(.missingComponent, file: statsPath, "every SSTable needs Statistics.db (its schema and stats)")
         }
-        statistics = try Statistics.parse(path: statsPath, bytes: try RandomAccessFile.readAll(path: statsPath), version: version)
+        statistics = try Statistics.parse(path: statsPath, bytes: try files.readAll(statsPath), version: version)
         let compPath = descriptor.path("CompressionInfo.db")
-        if components.contains("CompressionInfo.db") || fileExists(compPath) {
-            compression = try CompressionInfo.parse(path: compPath, bytes: try RandomAccessFile.readAll(path: compPath), version: version)
+        if try components.contains("CompressionInfo.db") || files.exists(compPath) {
+            compression = try CompressionInfo.parse(path: compPath, bytes: try files.readAll(compPath), version: version)
         } else {
             compression = nil
         }
-        dataFile = try RandomAccessFile(path: descriptor.path("Data.db"))
+        dataFile = try files.open(descriptor.path("Data.db"))
         let digestPath = descriptor.path("Digest.crc32")
-        if fileExists(digestPath) {
-            let text = String(decoding: try RandomAccessFile.readAll(path: digestPath), as: UTF8.self).trimmingCharacters()
+        if try files.exists(digestPath) {
+            let text = String(decoding: try files.readAll(digestPath), as: UTF8.self).trimmingCharacters()
             guard let v = UInt32(text) ?? Int64(text).map({ UInt32(truncatingIfNeeded: $0) }) else {
                 throw SSTableError(.corrupt, file: digestPath, offset: 0, "'\(text)' is not a CRC32 value")
             }
@@ -66,8 +71,8 @@ public final class SSTable: @unchecked Sendable {
             digest = nil
         }
         let crcPath = descriptor.path("CRC.db")
-        if compression == nil, fileExists(crcPath) {
-            crcFile = (crcPath, try RandomAccessFile.readAll(path: crcPath))
+        if compression == nil, try files.exists(crcPath) {
+            crcFile = (crcPath, try files.readAll(crcPath))
         } else {
             crcFile = nil
         }

@@ -33,6 +33,13 @@ enum MoreBuiltins {
             // Code points, as DuckDB and PostgreSQL count them.
             return strict("length", returns: .bigint) { .int(Int64(text($0[0]).unicodeScalars.count)) }
         }
+        r.register("octet_length") { t in
+            guard t.count == 1, isText(t[0]) || t[0] == .blob else { return nil }
+            return strict("octet_length", returns: .bigint) { a in
+                if case .blob(let b) = a[0] { return .int(Int64(b.count)) }
+                return .int(Int64(text(a[0]).utf8.count))
+            }
+        }
         for name in ["char_length", "character_length"] {
             r.register(name) { t in
                 guard t.count == 1, isText(t[0]) else { return nil }
