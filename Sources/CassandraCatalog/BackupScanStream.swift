@@ -14,22 +14,85 @@ final class BackupScanStream: BatchStream {
     private var readIndex = 0
     private var merged: MergedScanner?
     private var partition: MergedScanner.Partition?
-    private var partitionValues: [Value] = []
     private var rowsInPartition = 0
-    private var staticValues: [Value]
+    /// Per output slot: the partition's value (key columns, token), set once per partition.
+    private var partitionValues: [Value]
+    private var staticRow: Row?
     private var staticLastModified = Int64.min
+    /// Per cell column: where its cells start and end in the current row's cells, and in the
+    /// partition's static row's; start < 0 when it has none there.
+    private var rowGroups: Groups
+    private var staticGroups: Groups
+
+    struct Groups {
+        var start: [Int]
+        var end: [Int]
+        init(_ n: Int) { start = Array(repeating: -1, count: n); end = start }
+    }
     private var builders: [ColumnBuilder]
-    private var values: [Value]
-    /// Per cell column: the output slots of its value, writetime and ttl (-1: not read).
-    private var valueSlot: [Int]
-    private var writetimeSlot: [Int]
-    private var ttlSlot: [Int]
-    private let keySlots: [(slot: Int, index: Int)]
-    private let clusteringSlots: [(slot: Int, index: Int)]
-    private let tokenSlot: Int
-    private let lastModifiedSlot: Int
+    private var rowCount = 0
+    /// Per output slot: how values of simple columns go straight from bytes into the column.
+    private let fast: [FastDecoder?]
     private let needsKey: Bool
     static let batchRows = 2048
+
+    /// Fixed-layout CQL values decoded without a `CQLValue` or `Value` in between.
+    enum FastDecoder {
+        case boolean, tinyint, smallint, int, bigint, float, double, timestamp, date, uuid, blob, text
+
+        init?(_ t: CQLType, _ engine: DataType) {
+            switch (t.base, engine) {
+            case (.boolean, .boolean): self = .boolean
+            case (.tinyint, .tinyint): self = .tinyint
+            case (.smallint, .smallint): self = .smallint
+            case (.int, .integer): self = .int
+            case (.bigint, .bigint): self = .bigint
+            case (.float, .float): self = .float
+            case (.double, .double): self = .double
+            case (.timestamp, .timestamp): self = .timestamp
+            case (.date, .date): self = .date
+            case (.uuid, .uuid), (.timeuuid, .uuid): self = .uuid
+            case (.blob, .blob): self = .blob
+            case (.ascii, .varchar), (.text, .varchar): self = .text
+            default: return nil
+            }
+        }
+
+        @inline(__always) static func be(_ b: UnsafeRawBufferPointer, _ n: Int) -> UInt64 {
+            var v: UInt64 = 0
+            for i in 0..<n { v = v << 8 | UInt64(b[i]) }
+            return v
+        }
+
+        /// Appends the value of `b`; false when it is not in the common form (empty, another
+        /// length, non-ASCII text), which the general path then decodes (and judges).
+        @inline(__always) func append(_ b: UnsafeRawBufferPointer, to builder: inout ColumnBuilder) -> Bool {
+            switch self {
+            case .boolean: guard b.count == 1 else { return false }; builder.append(bool: b[0] != 0)
+            case .tinyint: guard b.count == 1 else { return false }; builder.append(int8: Int8(bitPattern: b[0]))
+            case .smallint: guard b.count == 2 else { return false }; builder.append(int16: Int16(bitPattern: UInt16(Self.be(b, 2))))
+            case .int: guard b.count == 4 else { return false }; builder.append(int32: Int32(bitPattern: UInt32(Self.be(b, 4))))
+            case .bigint: guard b.count == 8 else { return false }; builder.append(int64: Int64(bitPattern: Self.be(b, 8)))
+            case .float: guard b.count == 4 else { return false }; builder.append(float: Float(bitPattern: UInt32(Self.be(b, 4))))
+            case .double: guard b.count == 8 else { return false }; builder.append(double: Double(bitPattern: Self.be(b, 8)))
+            case .timestamp:
+                guard b.count == 8 else { return false }
+                let (us, overflow) = Int64(bitPattern: Self.be(b, 8)).multipliedReportingOverflow(by: 1000)
+                guard !overflow else { return false }
+                builder.append(int64: us)
+            case .date: guard b.count == 4 else { return false }; builder.append(int32: Int32(truncatingIfNeeded: Int64(UInt32(Self.be(b, 4))) - (1 << 31)))
+            case .uuid:
+                guard b.count == 16 else { return false }
+                builder.append(uint128: UInt128(Self.be(b, 8)) << 64 | UInt128(Self.be(UnsafeRawBufferPointer(rebasing: b[8...]), 8)))
+            case .blob: builder.append(bytes: b)
+            case .text:
+                // ASCII is valid UTF-8 as it is; other text is checked by the general path.
+                for x in b where x >= 0x80 { return false }
+                builder.append(bytes: b)
+            }
+            return true
+        }
+    }
 
     init(_ part: BackupScanPartition) {
         self.part = part
@@ -37,30 +100,18 @@ final class BackupScanStream: BatchStream {
         layout = part.table.layout
         now = part.table.referenceTime
         let n = layout.cellColumns.count
-        valueSlot = Array(repeating: -1, count: n)
-        writetimeSlot = Array(repeating: -1, count: n)
-        ttlSlot = Array(repeating: -1, count: n)
-        var keys: [(Int, Int)] = [], clustering: [(Int, Int)] = []
-        var token = -1, lastModified = -1
-        for (slot, c) in part.outputs.enumerated() {
+        rowGroups = Groups(n)
+        staticGroups = Groups(n)
+        fast = zip(part.outputs, part.types).map { c, t in
             switch c {
-            case .partitionKey(let i): keys.append((slot, i))
-            case .clustering(let i): clustering.append((slot, i))
-            case .cell(let i): valueSlot[i] = slot
-            case .writetime(let i): writetimeSlot[i] = slot
-            case .ttl(let i): ttlSlot[i] = slot
-            case .token: token = slot
-            case .lastModified: lastModified = slot
+            case .cell(let i) where !part.table.layout.cellColumns[i].isComplex: return FastDecoder(part.table.layout.cellColumns[i].type, t)
+            case .clustering(let i): return FastDecoder(part.table.layout.schema.clustering[i].type, t)
+            default: return nil
             }
         }
-        keySlots = keys
-        clusteringSlots = clustering
-        tokenSlot = token
-        lastModifiedSlot = lastModified
-        needsKey = !keys.isEmpty
+        needsKey = part.outputs.contains { if case .partitionKey = $0 { return true } else { return false } }
         builders = part.types.map { ColumnBuilder(type: $0, capacity: Self.batchRows) }
-        values = Array(repeating: .null, count: part.outputs.count)
-        staticValues = Array(repeating: .null, count: part.outputs.count)
+        partitionValues = Array(repeating: .null, count: part.outputs.count)
     }
 
     func fail(_ message: String) -> SQLError {
@@ -70,15 +121,12 @@ final class BackupScanStream: BatchStream {
     }
 
     func next() throws -> Batch? {
-        var count = 0
-        while count < Self.batchRows, try wrapped({ try nextRow() }) {
-            for i in values.indices { builders[i].append(values[i]) }
-            count += 1
-        }
-        guard count > 0 else { return nil }
+        rowCount = 0
+        while rowCount < Self.batchRows, try wrapped({ try emitNextRow() }) {}
+        guard rowCount > 0 else { return nil }
         let columns = builders.map { $0.finish() }
         builders = part.types.map { ColumnBuilder(type: $0, capacity: Self.batchRows) }
-        return Batch(columns: columns, count: count)
+        return Batch(columns: columns, count: rowCount)
     }
 
     /// Errors of the files (corrupt, truncated, missing) as SQL errors naming the table; they
@@ -89,8 +137,8 @@ final class BackupScanStream: BatchStream {
         }
     }
 
-    /// Fills `values` with the next live row; false at the end of the split.
-    private func nextRow() throws -> Bool {
+    /// Appends the next live row to the builders; false at the end of the split.
+    private func emitNextRow() throws -> Bool {
         while true {
             if merged == nil {
                 guard readIndex < part.reads.count else { return false }
@@ -112,46 +160,65 @@ final class BackupScanStream: BatchStream {
             }
             if let row = try merged!.nextRow() {
                 rowsInPartition += 1
-                try assemble(row)
+                try emit(row)
                 return true
             }
-            let staticOnly = rowsInPartition == 0 && partition?.staticRow.map { !$0.cells.isEmpty } == true
-            partition = nil
+            let staticOnly = rowsInPartition == 0 && staticRow.map { !$0.cells.isEmpty } == true
             if staticOnly {
                 // A partition with only a live static row shows as one row with null clustering.
-                values = staticValues
-                if lastModifiedSlot >= 0 { values[lastModifiedSlot] = staticLastModified == .min ? .null : .timestamp(staticLastModified) }
+                try emit(nil)
+                partition = nil
                 return true
             }
+            partition = nil
         }
     }
 
     private func startPartition(_ p: MergedScanner.Partition) throws {
         partition = p
         rowsInPartition = 0
-        for i in staticValues.indices { staticValues[i] = .null }
         if needsKey {
             let keyValues: [CQLValue]
             do { keyValues = try decodePartitionKey(p.key) } catch { throw fail("partition key: \(error)") }
-            for (slot, i) in keySlots {
+            for (slot, c) in part.outputs.enumerated() {
+                guard case .partitionKey(let i) = c else { continue }
                 let def = layout.schema.partitionKey[i]
-                do { staticValues[slot] = try table.mapping.value(keyValues[i], def.type) } catch { throw fail("column \(def.name): \(error)") }
+                do { partitionValues[slot] = try table.mapping.value(keyValues[i], def.type) } catch { throw fail("column \(def.name): \(error)") }
             }
         }
-        if tokenSlot >= 0 {
+        for (slot, c) in part.outputs.enumerated() {
+            guard case .token = c else { continue }
             switch p.token {
-            case .murmur3(let t): staticValues[tokenSlot] = .int(t)
-            case .bytes(let b): staticValues[tokenSlot] = .blob(b)
+            case .murmur3(let t): partitionValues[slot] = .int(t)
+            case .bytes(let b): partitionValues[slot] = .blob(b)
             case .random(let b):
                 var u: UInt128 = 0
                 for x in b { u = u << 8 | UInt128(x) }
-                staticValues[tokenSlot] = .decimal(Int128(bitPattern: u), scale: 0)
+                partitionValues[slot] = .decimal(Int128(bitPattern: u), scale: 0)
             }
         }
-        staticLastModified = .min
-        if let st = p.staticRow {
-            staticLastModified = try fillCells(st, into: &staticValues)
+        staticRow = p.staticRow
+        staticLastModified = Self.group(staticRow, into: &staticGroups)
+    }
+
+    /// Records where each column's cells are in `row`; returns the row's greatest cell
+    /// timestamp.
+    private static func group(_ row: Row?, into groups: inout Groups) -> Int64 {
+        for c in groups.start.indices { groups.start[c] = -1 }
+        guard let row else { return .min }
+        var newest = Int64.min
+        let cells = row.cells
+        var i = 0
+        while i < cells.count {
+            let column = cells[i].column
+            var j = i + 1
+            newest = max(newest, cells[i].timestamp)
+            while j < cells.count && cells[j].column == column { newest = max(newest, cells[j].timestamp); j += 1 }
+            groups.start[column] = i
+            groups.end[column] = j
+            i = j
         }
+        return newest
     }
 
     private func decodePartitionKey(_ key: [UInt8]) throws -> [CQLValue] {
@@ -171,49 +238,59 @@ final class BackupScanStream: BatchStream {
         return try ValueDecoder.decode(bytes, as: type)
     }
 
-    private func assemble(_ row: Row) throws {
-        values = staticValues
-        var lastModified = row.liveness.timestamp
-        let cellsMax = try fillCells(row, into: &values)
-        lastModified = max(lastModified, cellsMax)
-        for (slot, i) in clusteringSlots {
-            let def = layout.schema.clustering[i]
-            guard i < row.clustering.count, let bytes = row.clustering[i] else { values[slot] = .null; continue }
-            do { values[slot] = try table.mapping.value(try decode(bytes, def.type), def.type) } catch { throw fail("column \(def.name): \(error)") }
+    /// Appends one output row: `row`'s clustering and cells over the partition's key and
+    /// static cells (`row` nil: the static-only row).
+    private func emit(_ row: Row?) throws {
+        var lastModified = staticLastModified
+        let newest = Self.group(row, into: &rowGroups)
+        if let row { lastModified = max(row.liveness.timestamp, newest) }
+        let outputs = part.outputs
+        // A column's cells: in the row, else in the static row (static columns; a static-
+        // compact table's row holds them itself).
+        func cells(_ c: Int) -> (Row, Range<Int>)? {
+            if rowGroups.start[c] >= 0, let row { return (row, rowGroups.start[c]..<rowGroups.end[c]) }
+            if staticGroups.start[c] >= 0, let st = staticRow { return (st, staticGroups.start[c]..<staticGroups.end[c]) }
+            return nil
         }
-        if lastModifiedSlot >= 0 { values[lastModifiedSlot] = lastModified == LivenessInfo.noTimestamp ? .null : .timestamp(lastModified) }
-    }
-
-    /// Writes the projected cell values and metadata of `row` into `out`; returns the row's
-    /// greatest cell timestamp.
-    private func fillCells(_ row: Row, into out: inout [Value]) throws -> Int64 {
-        var newest = Int64.min
-        let cells = row.cells
-        var i = 0
-        while i < cells.count {
-            let column = cells[i].column
-            var j = i + 1
-            while j < cells.count && cells[j].column == column { j += 1 }
-            var ts = Int64.min
-            var ttl: Int64? = nil
-            for c in cells[i..<j] {
-                ts = max(ts, c.timestamp)
-                if c.isExpiring { ttl = min(ttl ?? .max, max(0, c.localDeletionTime - now)) }
-            }
-            newest = max(newest, ts)
-            if writetimeSlot[column] >= 0 { out[writetimeSlot[column]] = .int(ts) }
-            if ttlSlot[column] >= 0 { out[ttlSlot[column]] = ttl.map { .int($0) } ?? .null }
-            if valueSlot[column] >= 0 {
-                let def = layout.cellColumns[column]
+        for slot in outputs.indices {
+            switch outputs[slot] {
+            case .partitionKey, .token:
+                builders[slot].append(partitionValues[slot])
+            case .clustering(let i):
+                guard let row, i < row.clustering.count, let bytes = row.clustering[i] else { builders[slot].appendNull(); continue }
+                if let f = fast[slot], bytes.withUnsafeBytes({ f.append($0, to: &builders[slot]) }) { continue }
+                let def = layout.schema.clustering[i]
+                do { builders[slot].append(try table.mapping.value(try decode(bytes, def.type), def.type)) } catch { throw fail("column \(def.name): \(error)") }
+            case .cell(let c):
+                guard let (source, group) = cells(c) else { builders[slot].appendNull(); continue }
+                let first = source.cells[group.lowerBound]
+                let def = layout.cellColumns[c]
+                if let f = fast[slot] {
+                    let range = Int(first.valueStart)..<Int(first.valueStart + first.valueCount)
+                    if source.storage.withUnsafeBytes({ f.append(UnsafeRawBufferPointer(rebasing: $0[range]), to: &builders[slot]) }) { continue }
+                }
                 do {
-                    out[valueSlot[column]] = try table.mapping.value(try cellValue(row, cells[i..<j], def), def.type)
+                    builders[slot].append(try table.mapping.value(try cellValue(source, source.cells[group], def), def.type))
                 } catch {
                     throw fail("column \(def.name): \(error)")
                 }
+            case .writetime(let c):
+                guard let (source, group) = cells(c) else { builders[slot].appendNull(); continue }
+                var ts = Int64.min
+                for cell in source.cells[group] { ts = max(ts, cell.timestamp) }
+                builders[slot].append(int64: ts)
+            case .ttl(let c):
+                guard let (source, group) = cells(c) else { builders[slot].appendNull(); continue }
+                var ttl: Int64?
+                for cell in source.cells[group] where cell.isExpiring {
+                    ttl = min(ttl ?? .max, max(0, cell.localDeletionTime - now))
+                }
+                if let ttl { builders[slot].append(int32: Int32(clamping: ttl)) } else { builders[slot].appendNull() }
+            case .lastModified:
+                if lastModified == LivenessInfo.noTimestamp { builders[slot].appendNull() } else { builders[slot].append(int64: lastModified) }
             }
-            i = j
         }
-        return newest
+        rowCount += 1
     }
 
     private func cellValue(_ row: Row, _ group: ArraySlice<Cell>, _ def: Cassandra.ColumnDefinition) throws -> CQLValue {

@@ -224,6 +224,30 @@ public struct ColumnBuilder: Sendable {
         }
     }
 
+    // Typed appends for readers that decode straight into columns (no `Value` per value). Each
+    // must match the column's physical type, which the caller has checked once per column.
+
+    @inline(__always) private mutating func appended() {
+        validity.append(true)
+        count += 1
+    }
+
+    public mutating func append(bool x: Bool) { bools.append(x); appended() }
+    public mutating func append(int8 x: Int8) { int8s.append(x); appended() }
+    public mutating func append(int16 x: Int16) { int16s.append(x); appended() }
+    public mutating func append(int32 x: Int32) { int32s.append(x); appended() }
+    public mutating func append(int64 x: Int64) { int64s.append(x); appended() }
+    public mutating func append(uint128 x: UInt128) { uint128s.append(x); appended() }
+    public mutating func append(float x: Float) { floats.append(x); appended() }
+    public mutating func append(double x: Double) { doubles.append(x); appended() }
+
+    /// A string (valid UTF-8) or blob value from its bytes.
+    public mutating func append(bytes x: UnsafeRawBufferPointer) {
+        bytes.append(contentsOf: x)
+        offsets.append(Int32(bytes.count))
+        appended()
+    }
+
     /// Appends a value of this column's type (integers also go into double and hugeint
     /// columns). A value of another type is appended as NULL: callers cast first.
     public mutating func append(_ v: Value) {
