@@ -191,11 +191,16 @@ public final class CassandraCatalog: CatalogProvider, @unchecked Sendable {
             guard let v = Double(mb), v > 0 else { throw SQLError(.catalog, "cassandra_split_mb '\(mb)' is not a positive number") }
             target = v * 1_048_576
         }
+        let table: BackupTable
         do {
-            return try BackupTable(qualifiedName: "cassandra.\(ks).\(tn)", backup: backup, schema: tableSchema, sstables: sstables, plan: plan,
-                                   mapping: CQLTypeMapping(exactAsText: exactText), referenceTime: reference, referenceTimeSource: source,
-                                   consistency: consistency, targetSplitBytes: target)
+            table = try BackupTable(qualifiedName: "cassandra.\(ks).\(tn)", backup: backup, schema: tableSchema, sstables: sstables, plan: plan,
+                                    mapping: CQLTypeMapping(exactAsText: exactText), referenceTime: reference, referenceTimeSource: source,
+                                    consistency: consistency, targetSplitBytes: target)
         } catch let e as SSTableError { throw SQLError(.catalog, "\(e)") }
+        context.note("read cassandra.\(ks).\(tn) from backup \(backup.name) (started \(ValueJSON.timestampString(milliseconds: backup.started * 1000))), "
+                     + "TTL reference time \(ValueJSON.timestampString(milliseconds: reference * 1000)) (\(source)), consistency \(consistency.rawValue), "
+                     + "\(sstables.values.reduce(0) { $0 + $1.count }) SSTables on \(sstables.count) nodes")
+        return table
     }
 
     /// The SSTable an object of a manifest belongs to, opened once per descriptor (nil for the

@@ -75,7 +75,14 @@ struct MoveSQL: ParsableCommand {
         for statement in Parser.splitStatements(text) {
             let started = monotonicSeconds()
             do {
-                for result in try session.execute(statement) { ResultPrinter.print(result, format: format, to: &out) }
+                let results = try session.execute(statement)
+                for result in results { ResultPrinter.print(result, format: format, to: &out) }
+                // Jobs that write say what they read: which backup, which reference time.
+                let notes = session.notes.drain()
+                if results.contains(where: { if case .ok = $0 { return true } else { return false } }) {
+                    out.flush()
+                    for n in notes { writeStandardError("note: \(n)\n") }
+                }
             } catch let e as SQLError {
                 out.flush()
                 for w in session.warnings.drain() { writeStandardError("warning: \(w)\n") }

@@ -36,6 +36,10 @@ struct BackupCLITests {
         // key2 expired before the backup started.
         let viaEnv = try CLI.run(binary, ["--format", "csv", "-e", "SELECT k, val FROM cassandra.ks.kv ORDER BY k"], environment: ["MOVESQL_BACKUPS": out])
         #expect(viaEnv.status == 0 && viaEnv.stdout == "k,val\nkey1,\\xcafe\n", "\(viaEnv.stdout)\(viaEnv.stderr)")
+        // A job that writes says what it read; a query does not.
+        let job = try CLI.run(binary, ["--backups", out, "-e", "CREATE TABLE copy AS SELECT * FROM cassandra.ks.kv; SELECT count(*) FROM copy"])
+        #expect(job.status == 0 && job.stderr.contains("note: read cassandra.ks.kv from backup b1 (started 2026-11-30T00:00:00.000Z), TTL reference time 2026-11-30T00:00:00.000Z (the backup's start), consistency ALL"), "\(job.stderr)")
+        #expect(listed.stderr.isEmpty, "\(listed.stderr)")
         let missing = try CLI.run(binary, ["--backups", dir.appendingPathComponent("nowhere").path, "-e", "SELECT * FROM cassandra.ks.kv"])
         #expect(missing.status == 1 && missing.stderr.contains("nowhere") && missing.stderr.contains("MOVESQL_BACKUPS"), "\(missing.stderr)")
 

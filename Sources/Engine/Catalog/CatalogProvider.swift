@@ -22,14 +22,20 @@ public enum TableVersion: Sendable, Hashable, CustomStringConvertible {
 public struct CatalogContext: Sendable {
     public var settings: [String: String]
     private let warnings: WarningList
+    private let notes: WarningList
 
-    public init(settings: [String: String] = [:], warnings: WarningList = WarningList()) {
+    public init(settings: [String: String] = [:], warnings: WarningList = WarningList(), notes: WarningList = WarningList()) {
         self.settings = settings
         self.warnings = warnings
+        self.notes = notes
     }
 
     /// Reports something the statement's user must know but that does not fail it.
     public func warn(_ message: String) { warnings.append(message) }
+
+    /// Records what a statement read (which version, at which reference time), for the output
+    /// of jobs that write.
+    public func note(_ message: String) { notes.append(message) }
 }
 
 /// Warnings collected while a statement runs.

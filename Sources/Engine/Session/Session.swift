@@ -22,6 +22,9 @@ public final class Session {
     public var catalogTypes: [String: CatalogFactory] = [:]
     /// Warnings of the statements run so far (take them with `warnings.drain()`).
     public let warnings = WarningList()
+    /// What the statements read, as their catalogs describe it (`notes.drain()`): the CLI
+    /// prints them after statements that write.
+    public let notes = WarningList()
 
     public init(catalog: Catalog = Catalog(), registry: FunctionRegistry = FunctionRegistry()) {
         self.catalog = catalog
@@ -35,7 +38,7 @@ public final class Session {
         catalogs[key] = provider
     }
 
-    public var catalogContext: CatalogContext { CatalogContext(settings: settings, warnings: warnings) }
+    public var catalogContext: CatalogContext { CatalogContext(settings: settings, warnings: warnings, notes: notes) }
 
     /// Parses and runs every statement of `sql`, returning each result; stops at the first
     /// error (throwing it).
