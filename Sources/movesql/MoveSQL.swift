@@ -35,12 +35,28 @@ struct MoveSQL: ParsableCommand {
     @Option(name: .customLong("backups"), help: ArgumentHelp("The folder of the default cassandra catalog (default: $MOVESQL_BACKUPS, else ./backups).", valueName: "DIR"))
     var backups: String?
 
-    /// A session with the default catalogs attached.
+    @Option(name: .customLong("init"), help: ArgumentHelp("SQL run before anything else, e.g. ATTACH and SET statements (default: $MOVESQL_INIT).", valueName: "FILE"))
+    var initFile: String?
+
+    /// A session with the default catalogs attached and the init file run.
     func makeSession() throws -> Session {
         let session = Session()
         var env: [String: String] = [:]
         if let v = getenv("MOVESQL_BACKUPS") { env["MOVESQL_BACKUPS"] = String(cString: v) }
         try CassandraCatalog.install(in: session, folder: backups, environment: env)
+        if let path = initFile ?? getenv("MOVESQL_INIT").map({ String(cString: $0) }) {
+            guard let bytes = readFile(path) else {
+                writeStandardError("error: cannot read the init file \(path)\n")
+                throw ExitCode(1)
+            }
+            let text = String(decoding: bytes, as: UTF8.self)
+            for statement in Parser.splitStatements(text) {
+                do { _ = try session.execute(statement) } catch let e as SQLError {
+                    writeStandardError("error: \(path): " + e.render(source: statement) + "\n")
+                    throw ExitCode(1)
+                }
+            }
+        }
         return session
     }
 

@@ -36,6 +36,14 @@ struct BackupCLITests {
         // key2 expired before the backup started.
         let viaEnv = try CLI.run(binary, ["--format", "csv", "-e", "SELECT k, val FROM cassandra.ks.kv ORDER BY k"], environment: ["MOVESQL_BACKUPS": out])
         #expect(viaEnv.status == 0 && viaEnv.stdout == "k,val\nkey1,\\xcafe\n", "\(viaEnv.stdout)\(viaEnv.stderr)")
+        // An init file configures the session first (catalogs, settings); its errors name it.
+        let initSQL = dir.appendingPathComponent("init.sql")
+        try "ATTACH 'file://\(out)' AS prod (TYPE cassandra, BACKUP 'b1');\nSET consistency = 'QUORUM';\n".write(to: initSQL, atomically: true, encoding: .utf8)
+        let configured = try CLI.run(binary, ["--init", initSQL.path, "--format", "csv", "-e", "SELECT count(*) FROM prod.ks.kv"])
+        #expect(configured.status == 0 && configured.stdout == "count(*)\n1\n", "\(configured.stdout)\(configured.stderr)")
+        try "ATTACH 'file:///nowhere' AS x (TYPE cassandra);".write(to: initSQL, atomically: true, encoding: .utf8)
+        let badInit = try CLI.run(binary, ["-e", "SELECT 1"], environment: ["MOVESQL_INIT": initSQL.path])
+        #expect(badInit.status == 1 && badInit.stderr.contains("init.sql") && badInit.stderr.contains("no such folder"), "\(badInit.stderr)")
         // A job that writes says what it read; a query does not.
         let job = try CLI.run(binary, ["--backups", out, "-e", "CREATE TABLE copy AS SELECT * FROM cassandra.ks.kv; SELECT count(*) FROM copy"])
         #expect(job.status == 0 && job.stderr.contains("note: read cassandra.ks.kv from backup b1 (started 2026-11-30T00:00:00.000Z), TTL reference time 2026-11-30T00:00:00.000Z (the backup's start), consistency ALL"), "\(job.stderr)")
