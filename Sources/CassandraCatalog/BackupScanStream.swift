@@ -33,6 +33,7 @@ final class BackupScanStream: BatchStream {
     private var rowCount = 0
     /// Per output slot: how values of simple columns go straight from bytes into the column.
     private let fast: [FastDecoder?]
+    private let fastCollections: [FastCollection?]
     private let needsKey: Bool
     static let batchRows = 2048
 
@@ -64,33 +65,101 @@ final class BackupScanStream: BatchStream {
             return v
         }
 
-        /// Appends the value of `b`; false when it is not in the common form (empty, another
-        /// length, non-ASCII text), which the general path then decodes (and judges).
-        @inline(__always) func append(_ b: UnsafeRawBufferPointer, to builder: inout ColumnBuilder) -> Bool {
+        /// Whether `b` is in the common form this decoder takes (else the general path decodes
+        /// and judges it: empty, another length, non-ASCII text).
+        @inline(__always) func accepts(_ b: UnsafeRawBufferPointer) -> Bool {
             switch self {
-            case .boolean: guard b.count == 1 else { return false }; builder.append(bool: b[0] != 0)
-            case .tinyint: guard b.count == 1 else { return false }; builder.append(int8: Int8(bitPattern: b[0]))
-            case .smallint: guard b.count == 2 else { return false }; builder.append(int16: Int16(bitPattern: UInt16(Self.be(b, 2))))
-            case .int: guard b.count == 4 else { return false }; builder.append(int32: Int32(bitPattern: UInt32(Self.be(b, 4))))
-            case .bigint: guard b.count == 8 else { return false }; builder.append(int64: Int64(bitPattern: Self.be(b, 8)))
-            case .float: guard b.count == 4 else { return false }; builder.append(float: Float(bitPattern: UInt32(Self.be(b, 4))))
-            case .double: guard b.count == 8 else { return false }; builder.append(double: Double(bitPattern: Self.be(b, 8)))
+            case .boolean, .tinyint: return b.count == 1
+            case .smallint: return b.count == 2
+            case .int, .float, .date: return b.count == 4
+            case .bigint, .double: return b.count == 8
             case .timestamp:
                 guard b.count == 8 else { return false }
-                let (us, overflow) = Int64(bitPattern: Self.be(b, 8)).multipliedReportingOverflow(by: 1000)
-                guard !overflow else { return false }
-                builder.append(int64: us)
-            case .date: guard b.count == 4 else { return false }; builder.append(int32: Int32(truncatingIfNeeded: Int64(UInt32(Self.be(b, 4))) - (1 << 31)))
-            case .uuid:
-                guard b.count == 16 else { return false }
-                builder.append(uint128: UInt128(Self.be(b, 8)) << 64 | UInt128(Self.be(UnsafeRawBufferPointer(rebasing: b[8...]), 8)))
-            case .blob: builder.append(bytes: b)
+                return !Int64(bitPattern: Self.be(b, 8)).multipliedReportingOverflow(by: 1000).overflow
+            case .uuid: return b.count == 16
+            case .blob: return true
             case .text:
-                // ASCII is valid UTF-8 as it is; other text is checked by the general path.
+                // ASCII is valid UTF-8 as it is.
                 for x in b where x >= 0x80 { return false }
-                builder.append(bytes: b)
+                return true
             }
+        }
+
+        /// Appends the value of `b`, which `accepts`.
+        @inline(__always) func appendAccepted(_ b: UnsafeRawBufferPointer, to builder: inout ColumnBuilder) {
+            switch self {
+            case .boolean: builder.append(bool: b[0] != 0)
+            case .tinyint: builder.append(int8: Int8(bitPattern: b[0]))
+            case .smallint: builder.append(int16: Int16(bitPattern: UInt16(Self.be(b, 2))))
+            case .int: builder.append(int32: Int32(bitPattern: UInt32(Self.be(b, 4))))
+            case .bigint: builder.append(int64: Int64(bitPattern: Self.be(b, 8)))
+            case .float: builder.append(float: Float(bitPattern: UInt32(Self.be(b, 4))))
+            case .double: builder.append(double: Double(bitPattern: Self.be(b, 8)))
+            case .timestamp: builder.append(int64: Int64(bitPattern: Self.be(b, 8)) &* 1000)
+            case .date: builder.append(int32: Int32(truncatingIfNeeded: Int64(UInt32(Self.be(b, 4))) - (1 << 31)))
+            case .uuid: builder.append(uint128: UInt128(Self.be(b, 8)) << 64 | UInt128(Self.be(UnsafeRawBufferPointer(rebasing: b[8...]), 8)))
+            case .blob, .text: builder.append(bytes: b)
+            }
+        }
+
+        /// Appends the value of `b` if it is in the common form; false otherwise.
+        @inline(__always) func append(_ b: UnsafeRawBufferPointer, to builder: inout ColumnBuilder) -> Bool {
+            guard accepts(b) else { return false }
+            appendAccepted(b, to: &builder)
             return true
+        }
+    }
+
+    /// A non-frozen collection of fixed-layout elements, built from its cells without values:
+    /// a list's or set's elements (a set's are its cells' paths), a map's keys and values.
+    enum FastCollection {
+        case list(FastDecoder), set(FastDecoder), map(FastDecoder, FastDecoder)
+
+        init?(_ t: CQLType, _ engine: DataType) {
+            switch (t.base, engine) {
+            case (.list(let e, false), .list(let ee)): guard let f = FastDecoder(e, ee) else { return nil }; self = .list(f)
+            case (.set(let e, false), .list(let ee)): guard let f = FastDecoder(e, ee) else { return nil }; self = .set(f)
+            case (.map(let k, let v, false), .map(let ek, let ev)):
+                guard let fk = FastDecoder(k, ek), let fv = FastDecoder(v, ev) else { return nil }
+                self = .map(fk, fv)
+            default: return nil
+            }
+        }
+
+        /// Appends the collection of `cells` if every element is in the common form.
+        func append(_ row: Row, _ cells: ArraySlice<Cell>, to builder: inout ColumnBuilder) -> Bool {
+            row.storage.withUnsafeBytes { raw in
+                func bytes(_ start: Int32, _ count: Int32) -> UnsafeRawBufferPointer {
+                    UnsafeRawBufferPointer(rebasing: raw[Int(start)..<Int(start + count)])
+                }
+                switch self {
+                case .list(let f):
+                    guard cells.allSatisfy({ f.accepts(bytes($0.valueStart, $0.valueCount)) }) else { return false }
+                    builder.appendList { e in
+                        for c in cells { f.appendAccepted(bytes(c.valueStart, c.valueCount), to: &e) }
+                        return cells.count
+                    }
+                case .set(let f):
+                    guard cells.allSatisfy({ $0.pathCount >= 0 && f.accepts(bytes($0.pathStart, $0.pathCount)) }) else { return false }
+                    builder.appendList { e in
+                        for c in cells { f.appendAccepted(bytes(c.pathStart, c.pathCount), to: &e) }
+                        return cells.count
+                    }
+                case .map(let fk, let fv):
+                    guard cells.allSatisfy({ $0.pathCount >= 0 && fk.accepts(bytes($0.pathStart, $0.pathCount)) && fv.accepts(bytes($0.valueStart, $0.valueCount)) })
+                    else { return false }
+                    builder.appendList { entry in
+                        for c in cells {
+                            entry.appendStruct { kv in
+                                fk.appendAccepted(bytes(c.pathStart, c.pathCount), to: &kv[0])
+                                fv.appendAccepted(bytes(c.valueStart, c.valueCount), to: &kv[1])
+                            }
+                        }
+                        return cells.count
+                    }
+                }
+                return true
+            }
         }
     }
 
@@ -108,6 +177,10 @@ final class BackupScanStream: BatchStream {
             case .clustering(let i): return FastDecoder(part.table.layout.schema.clustering[i].type, t)
             default: return nil
             }
+        }
+        fastCollections = zip(part.outputs, part.types).map { c, t in
+            guard case .cell(let i) = c, part.table.layout.cellColumns[i].isComplex else { return nil }
+            return FastCollection(part.table.layout.cellColumns[i].type, t)
         }
         needsKey = part.outputs.contains { if case .partitionKey = $0 { return true } else { return false } }
         builders = part.types.map { ColumnBuilder(type: $0, capacity: Self.batchRows) }
@@ -269,6 +342,7 @@ final class BackupScanStream: BatchStream {
                     let range = Int(first.valueStart)..<Int(first.valueStart + first.valueCount)
                     if source.storage.withUnsafeBytes({ f.append(UnsafeRawBufferPointer(rebasing: $0[range]), to: &builders[slot]) }) { continue }
                 }
+                if let f = fastCollections[slot], f.append(source, source.cells[group], to: &builders[slot]) { continue }
                 do {
                     builders[slot].append(try table.mapping.value(try cellValue(source, source.cells[group], def), def.type))
                 } catch {

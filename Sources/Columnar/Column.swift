@@ -248,6 +248,20 @@ public struct ColumnBuilder: Sendable {
         appended()
     }
 
+    /// A list (or map) value whose elements `fill` appends to the element builder (for a map, a
+    /// struct of key and value), returning how many it appended.
+    public mutating func appendList(_ fill: (inout ColumnBuilder) throws -> Int) rethrows {
+        let n = try fill(&children[0])
+        offsets.append(offsets[offsets.count - 1] + Int32(n))
+        appended()
+    }
+
+    /// A struct value whose fields `fill` appends, one value to each field's builder.
+    public mutating func appendStruct(_ fill: (inout [ColumnBuilder]) throws -> Void) rethrows {
+        try fill(&children)
+        appended()
+    }
+
     /// Appends a value of this column's type (integers also go into double and hugeint
     /// columns). A value of another type is appended as NULL: callers cast first.
     public mutating func append(_ v: Value) {
