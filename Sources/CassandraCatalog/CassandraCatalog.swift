@@ -143,8 +143,9 @@ public final class CassandraCatalog: CatalogProvider, @unchecked Sendable {
         guard let first = complete.first else { throw SQLError(.catalog, "backup \(backup.name) has no complete node backup") }
         let schema = try parseSchema(of: first)
         let match = { (a: String?, b: String) in a == b || a?.lowercased() == b.lowercased() }
-        guard let tableSchema = schema.tables.first(where: { match($0.keyspace, keyspace) && match($0.name, table) }) else { return nil }
-        let ks = tableSchema.keyspace ?? keyspace, tn = tableSchema.name ?? table
+        let found = schema.tables.first(where: { match($0.keyspace, keyspace) && match($0.name, table) })
+        let ks = found?.keyspace ?? schema.keyspaces.first(where: { match($0.name, keyspace) })?.name ?? keyspace
+        let tn = found?.name ?? table
         // Data.db sizes from the manifests: enough to check the replicas before opening anything.
         var objects: [String: [BackupCatalog.ManifestObject]] = [:]
         var nodeBytes: [String: Int64] = [:]
@@ -155,6 +156,9 @@ public final class CassandraCatalog: CatalogProvider, @unchecked Sendable {
         }
         let plan = try ReadPlan.make(tokenMap: try tokenMap(backup), keyspace: schema.keyspace(ks), nodeBytes: nodeBytes,
                                      consistency: consistency, backupName: backup.name)
+        // Only a backup the consistency accepts says whether the table exists (an older one is
+        // not consulted when the newest acceptable backup has no such table).
+        guard let tableSchema = found else { return nil }
         // Deep verification of what this read uses; warnings for rewritable components.
         for w in try backups.verify(backup, keyspace: ks, table: tn) { context.warn(w.description) }
         var sstables: [String: [SSTable]] = [:]
