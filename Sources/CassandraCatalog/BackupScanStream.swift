@@ -78,11 +78,39 @@ final class BackupScanStream: BatchStream {
                 return !Int64(bitPattern: Self.be(b, 8)).multipliedReportingOverflow(by: 1000).overflow
             case .uuid: return b.count == 16
             case .blob: return true
-            case .text:
-                // ASCII is valid UTF-8 as it is.
-                for x in b where x >= 0x80 { return false }
-                return true
+            case .text: return Self.isValidUTF8(b)
             }
+        }
+
+        /// Strict UTF-8 (no overlong forms, surrogates or code points past U+10FFFF): bytes a
+        /// String would keep as they are.
+        static func isValidUTF8(_ b: UnsafeRawBufferPointer) -> Bool {
+            var i = 0
+            let n = b.count
+            while i < n {
+                let c = b[i]
+                if c < 0x80 { i += 1; continue }
+                func cont(_ k: Int) -> Bool { i + k < n && b[i + k] & 0xC0 == 0x80 }
+                if c >= 0xC2 && c <= 0xDF {
+                    guard cont(1) else { return false }
+                    i += 2
+                } else if c >= 0xE0 && c <= 0xEF {
+                    guard cont(1), cont(2) else { return false }
+                    let c1 = b[i + 1]
+                    if c == 0xE0 && c1 < 0xA0 { return false }
+                    if c == 0xED && c1 >= 0xA0 { return false }
+                    i += 3
+                } else if c >= 0xF0 && c <= 0xF4 {
+                    guard cont(1), cont(2), cont(3) else { return false }
+                    let c1 = b[i + 1]
+                    if c == 0xF0 && c1 < 0x90 { return false }
+                    if c == 0xF4 && c1 >= 0x90 { return false }
+                    i += 4
+                } else {
+                    return false
+                }
+            }
+            return true
         }
 
         /// Appends the value of `b`, which `accepts`.
@@ -114,6 +142,8 @@ final class BackupScanStream: BatchStream {
     /// a list's or set's elements (a set's are its cells' paths), a map's keys and values.
     enum FastCollection {
         case list(FastDecoder), set(FastDecoder), map(FastDecoder, FastDecoder)
+        /// A non-frozen UDT: one cell per set field, its path the field's index.
+        case udt([FastDecoder])
 
         init?(_ t: CQLType, _ engine: DataType) {
             switch (t.base, engine) {
@@ -122,6 +152,13 @@ final class BackupScanStream: BatchStream {
             case (.map(let k, let v, false), .map(let ek, let ev)):
                 guard let fk = FastDecoder(k, ek), let fv = FastDecoder(v, ev) else { return nil }
                 self = .map(fk, fv)
+            case (.udt(let d, false), .structure(let fields)) where fields.count == d.fieldTypes.count:
+                var decoders: [FastDecoder] = []
+                for (t, f) in zip(d.fieldTypes, fields) {
+                    guard let dec = FastDecoder(t, f.type) else { return nil }
+                    decoders.append(dec)
+                }
+                self = .udt(decoders)
             default: return nil
             }
         }
@@ -156,6 +193,22 @@ final class BackupScanStream: BatchStream {
                             }
                         }
                         return cells.count
+                    }
+                case .udt(let fields):
+                    // Cells in field order; a field without a cell is null.
+                    var byField = [Int](repeating: -1, count: fields.count)
+                    for (k, c) in zip(cells.indices, cells) {
+                        guard c.pathCount == 2 else { return false }
+                        let f = Int(raw[Int(c.pathStart)]) << 8 | Int(raw[Int(c.pathStart) + 1])
+                        guard f < fields.count, fields[f].accepts(bytes(c.valueStart, c.valueCount)) else { return false }
+                        byField[f] = k
+                    }
+                    builder.appendStruct { children in
+                        for (f, k) in byField.enumerated() {
+                            if k < 0 { children[f].appendNull() } else {
+                                fields[f].appendAccepted(bytes(cells[k].valueStart, cells[k].valueCount), to: &children[f])
+                            }
+                        }
                     }
                 }
                 return true
