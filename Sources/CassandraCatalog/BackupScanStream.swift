@@ -34,6 +34,7 @@ final class BackupScanStream: BatchStream {
     /// Per output slot: how values of simple columns go straight from bytes into the column.
     private let fast: [FastDecoder?]
     private let fastCollections: [FastCollection?]
+    private let fastFrozen: [FastFrozen?]
     private let needsKey: Bool
     static let batchRows = 2048
 
@@ -216,6 +217,112 @@ final class BackupScanStream: BatchStream {
         }
     }
 
+    /// A frozen collection, tuple or UDT of fixed-layout elements, decoded from its one cell:
+    /// `[count:int32]([length:int32][bytes])*` for lists and sets (maps: key, value pairs),
+    /// `([length:int32][bytes])*` per field for tuples and UDTs (length -1: null; fields past
+    /// the end: null).
+    enum FastFrozen {
+        case list(FastDecoder), map(FastDecoder, FastDecoder), fields([FastDecoder])
+
+        init?(_ t: CQLType, _ engine: DataType) {
+            switch (t.base, engine) {
+            case (.list(let e, true), .list(let ee)), (.set(let e, true), .list(let ee)):
+                guard let f = FastDecoder(e, ee) else { return nil }
+                self = .list(f)
+            case (.map(let k, let v, true), .map(let ek, let ev)):
+                guard let fk = FastDecoder(k, ek), let fv = FastDecoder(v, ev) else { return nil }
+                self = .map(fk, fv)
+            case (.tuple(let ts), .structure(let fs)) where ts.count == fs.count:
+                guard let ds = Self.decoders(ts, fs) else { return nil }
+                self = .fields(ds)
+            case (.udt(let d, true), .structure(let fs)) where d.fieldTypes.count == fs.count:
+                guard let ds = Self.decoders(d.fieldTypes, fs) else { return nil }
+                self = .fields(ds)
+            default: return nil
+            }
+        }
+
+        static func decoders(_ ts: [CQLType], _ fs: [Field]) -> [FastDecoder]? {
+            var out: [FastDecoder] = []
+            for (t, f) in zip(ts, fs) {
+                guard let d = FastDecoder(t, f.type) else { return nil }
+                out.append(d)
+            }
+            return out
+        }
+
+        /// Reads `[length:int32][bytes]` at `at`: the element (nil for null) and the next offset,
+        /// or nil when the bytes end first.
+        @inline(__always) static func element(_ b: UnsafeRawBufferPointer, _ at: Int) -> (UnsafeRawBufferPointer?, Int)? {
+            guard at + 4 <= b.count else { return nil }
+            let n = Int(Int32(bitPattern: UInt32(FastDecoder.be(UnsafeRawBufferPointer(rebasing: b[at..<(at + 4)]), 4))))
+            if n < 0 { return (nil, at + 4) }
+            guard at + 4 + n <= b.count else { return nil }
+            return (UnsafeRawBufferPointer(rebasing: b[(at + 4)..<(at + 4 + n)]), at + 4 + n)
+        }
+
+        /// Appends the value of `b` if it is well formed and every element is in the common
+        /// form; false otherwise (the general path then decodes and judges it).
+        func append(_ b: UnsafeRawBufferPointer, to builder: inout ColumnBuilder) -> Bool {
+            switch self {
+            case .list(let f), .map(let f, _):
+                guard b.count >= 4 else { return false }
+                let n = Int(Int32(bitPattern: UInt32(FastDecoder.be(b, 4))))
+                guard n >= 0, n <= b.count else { return false }
+                let perEntry: Int
+                var valueDecoder: FastDecoder?
+                if case .map(_, let v) = self { perEntry = 2; valueDecoder = v } else { perEntry = 1 }
+                // First pass: the shape and every element; nothing is appended unless all fit.
+                var at = 4
+                for _ in 0..<n {
+                    for k in 0..<perEntry {
+                        guard let (e, next) = Self.element(b, at), let e else { return false }
+                        guard (k == 0 ? f : valueDecoder!).accepts(e) else { return false }
+                        at = next
+                    }
+                }
+                guard at == b.count else { return false }
+                at = 4
+                builder.appendList { child in
+                    for _ in 0..<n {
+                        if let v = valueDecoder {
+                            child.appendStruct { kv in
+                                let (key, k2) = Self.element(b, at)!
+                                f.appendAccepted(key!, to: &kv[0])
+                                let (value, v2) = Self.element(b, k2)!
+                                v.appendAccepted(value!, to: &kv[1])
+                                at = v2
+                            }
+                        } else {
+                            let (e, next) = Self.element(b, at)!
+                            f.appendAccepted(e!, to: &child)
+                            at = next
+                        }
+                    }
+                    return n
+                }
+                return true
+            case .fields(let ds):
+                var at = 0
+                for d in ds where at < b.count {
+                    guard let (e, next) = Self.element(b, at) else { return false }
+                    if let e, !d.accepts(e) { return false }
+                    at = next
+                }
+                guard at == b.count else { return false }
+                at = 0
+                builder.appendStruct { children in
+                    for (i, d) in ds.enumerated() {
+                        guard at < b.count, let (e, next) = Self.element(b, at) else { children[i].appendNull(); continue }
+                        if let e { d.appendAccepted(e, to: &children[i]) } else { children[i].appendNull() }
+                        at = next
+                    }
+                }
+                return true
+            }
+        }
+    }
+
     init(_ part: BackupScanPartition) {
         self.part = part
         table = part.table
@@ -234,6 +341,10 @@ final class BackupScanStream: BatchStream {
         fastCollections = zip(part.outputs, part.types).map { c, t in
             guard case .cell(let i) = c, part.table.layout.cellColumns[i].isComplex else { return nil }
             return FastCollection(part.table.layout.cellColumns[i].type, t)
+        }
+        fastFrozen = zip(part.outputs, part.types).map { c, t in
+            guard case .cell(let i) = c, !part.table.layout.cellColumns[i].isComplex else { return nil }
+            return FastFrozen(part.table.layout.cellColumns[i].type, t)
         }
         needsKey = part.outputs.contains { if case .partitionKey = $0 { return true } else { return false } }
         builders = part.types.map { ColumnBuilder(type: $0, capacity: Self.batchRows) }
@@ -391,10 +502,11 @@ final class BackupScanStream: BatchStream {
                 guard let (source, group) = cells(c) else { builders[slot].appendNull(); continue }
                 let first = source.cells[group.lowerBound]
                 let def = layout.cellColumns[c]
-                if let f = fast[slot] {
-                    let range = Int(first.valueStart)..<Int(first.valueStart + first.valueCount)
-                    if source.storage.withUnsafeBytes({ f.append(UnsafeRawBufferPointer(rebasing: $0[range]), to: &builders[slot]) }) { continue }
-                }
+                let range = Int(first.valueStart)..<Int(first.valueStart + first.valueCount)
+                if let f = fast[slot],
+                   source.storage.withUnsafeBytes({ f.append(UnsafeRawBufferPointer(rebasing: $0[range]), to: &builders[slot]) }) { continue }
+                if let f = fastFrozen[slot],
+                   source.storage.withUnsafeBytes({ f.append(UnsafeRawBufferPointer(rebasing: $0[range]), to: &builders[slot]) }) { continue }
                 if let f = fastCollections[slot], f.append(source, source.cells[group], to: &builders[slot]) { continue }
                 do {
                     builders[slot].append(try table.mapping.value(try cellValue(source, source.cells[group], def), def.type))
