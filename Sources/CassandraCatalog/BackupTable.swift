@@ -119,8 +119,48 @@ public final class BackupTable: TableProvider, @unchecked Sendable {
     /// comparisons to those ranges. The engine still applies both (inexact): they only decide
     /// what is read.
     public func supportsFilter(_ filter: BoundExpr) -> FilterPushdown {
-        if keyConstraint(filter) != nil || tokenConstraint(filter) != nil { return .inexact }
+        if keyConstraint(filter) != nil || tokenConstraint(filter) != nil || modifiedSince(filter) != nil { return .inexact }
         return .unsupported
+    }
+
+    /// `last_modified() > constant` (or >=): the write time (µs) a row's newest live data must
+    /// pass, and whether equal passes.
+    func modifiedSince(_ e: BoundExpr) -> (micros: Int64, inclusive: Bool)? {
+        guard case .call(let f, let args) = e, args.count == 2 else { return nil }
+        let index = schema.count + metadataColumns.count - 1
+        func isLastModified(_ x: BoundExpr) -> Bool { if case .column(let i, _) = x { return i == index } else { return false } }
+        func constant(_ x: BoundExpr) -> Int64? { if case .constant(.timestamp(let t), _) = x { return t } else { return nil } }
+        if isLastModified(args[0]), let t = constant(args[1]) {
+            if f.name == ">" { return (t, false) }
+            if f.name == ">=" { return (t, true) }
+        }
+        if isLastModified(args[1]), let t = constant(args[0]) {
+            if f.name == "<" { return (t, false) }
+            if f.name == "<=" { return (t, true) }
+        }
+        return nil
+    }
+
+    /// With `last_modified() > T` only partitions that some SSTable newer than T holds can
+    /// match (every timestamp of an older file is at most T), so those partitions are found
+    /// in the newer files' Index.db and read, whole, from every file of their replicas. Nil
+    /// when that is not cheaper: a file without Index.db, or too many partitions.
+    static let maxPrunedPartitions = 2_000
+
+    func recentPartitions(_ segment: Segment, since bound: (micros: Int64, inclusive: Bool)) throws -> [[UInt8]]? {
+        let filter: PartitionFilter = partitioner == .murmur3 ? .tokenRange(after: segment.after.map(Token.murmur3), upTo: segment.upTo.map(Token.murmur3)) : .all
+        var keys: [(Cassandra.Token, [UInt8])] = []
+        var seen = Set<[UInt8]>()
+        for node in segment.nodes {
+            for s in files(of: node, range: (segment.after, segment.upTo)) {
+                let newest = s.statistics.stats.maxTimestamp
+                guard bound.inclusive ? newest >= bound.micros : newest > bound.micros else { continue }
+                guard let found = try s.partitionKeys(filter) else { return nil }
+                for k in found where seen.insert(k).inserted { keys.append((partitioner.token(k), k)) }
+                if keys.count > Self.maxPrunedPartitions { return nil }
+            }
+        }
+        return keys.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1.lexicographicallyPrecedes($1.1) }.map(\.1)
     }
 
     /// `pk = constant` or `pk IN (constants)` over a partition key column: its index and values.
@@ -222,9 +262,18 @@ public final class BackupTable: TableProvider, @unchecked Sendable {
         let groups = clippedPlan.splits(targetBytes: targetSplitBytes)
         let totalBytes = max(1, plan.segments.reduce(0) { $0 + $1.bytes })
         let rows = Double(estimatedRows ?? 0)
-        return groups.map { group in
-            let reads = group.map { s in ScanRead(filter: partitioner == .murmur3 ? .tokenRange(after: s.after.map(Token.murmur3), upTo: s.upTo.map(Token.murmur3)) : .all,
-                                                  nodes: s.nodes, range: (s.after, s.upTo)) }
+        let since = request.filters.lazy.compactMap { self.modifiedSince($0) }.max { $0.micros < $1.micros }
+        return try groups.map { group in
+            var reads: [ScanRead] = []
+            for s in group {
+                let range = ScanRead(filter: partitioner == .murmur3 ? .tokenRange(after: s.after.map(Token.murmur3), upTo: s.upTo.map(Token.murmur3)) : .all,
+                                     nodes: s.nodes, range: (s.after, s.upTo))
+                if let since, let keys = try recentPartitions(s, since: since) {
+                    reads += keys.map { ScanRead(filter: .key($0), nodes: s.nodes) }
+                } else {
+                    reads.append(range)
+                }
+            }
             let bytes = group.reduce(0) { $0 + $1.bytes }
             return BackupScanPartition(table: self, reads: reads, outputs: outputs, types: types, rows: Int(rows * bytes / totalBytes))
         }
@@ -237,6 +286,12 @@ public final class BackupTable: TableProvider, @unchecked Sendable {
         if let keys = pinnedKeys(request.filters) {
             lines.append("partition key pinned: \(keys.count) partition\(keys.count == 1 ? "" : "s") read through Summary.db/Index.db")
         } else {
+            if let since = request.filters.lazy.compactMap({ self.modifiedSince($0) }).max(by: { $0.micros < $1.micros }) {
+                let all = sstables.values.flatMap { $0 }
+                let newer = all.filter { since.inclusive ? $0.statistics.stats.maxTimestamp >= since.micros : $0.statistics.stats.maxTimestamp > since.micros }
+                let keys = (try? partitions(request).reduce(0) { n, p in n + ((p as? BackupScanPartition)?.reads.filter { if case .key = $0.filter { return true } else { return false } }.count ?? 0) }) ?? 0
+                lines.append("last_modified() pruning: \(newer.count) of \(all.count) SSTables are newer than the bound; \(keys) partition\(keys == 1 ? "" : "s") found in their Index.db read from every replica file (ranges with more than \(Self.maxPrunedPartitions) are read whole)")
+            }
             let parts = (try? partitions(request).count) ?? 0
             let mib = plan.segments.reduce(0) { $0 + $1.bytes } / 1_048_576
             lines.append("splits: \(parts) of ~\(String(format1(targetSplitBytes / 1_048_576))) MiB Data.db each (\(String(format1(mib))) MiB over \(plan.segments.count) token ranges, replicas counted)")

@@ -39,6 +39,23 @@ extension SSTable {
         return (s.firstKey, s.lastKey)
     }
 
+    /// The keys of the partitions `filter` selects, in file (token) order, from Index.db alone;
+    /// nil when there is no Index.db.
+    public func partitionKeys(_ filter: PartitionFilter) throws -> [[UInt8]]? {
+        guard let index = try openIndex() else { return nil }
+        let p = try partitioner
+        let keyToken: Token? = { if case .key(let k) = filter { return p.token(k) } else { return nil } }()
+        var keys: [[UInt8]] = []
+        while let e = try index.next() {
+            switch filter.classify(token: p.token(e.key), key: e.key, keyToken: keyToken) {
+            case .before: continue
+            case .inside: keys.append(e.key)
+            case .after: return keys
+            }
+        }
+        return keys
+    }
+
     func loadSummary() throws -> IndexSummary? {
         let path = descriptor.path("Summary.db")
         guard try files.exists(path) else { return nil }
