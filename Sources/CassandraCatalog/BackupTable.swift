@@ -285,17 +285,17 @@ public final class BackupTable: TableProvider, @unchecked Sendable {
         lines += plan.notes
         if let keys = pinnedKeys(request.filters) {
             lines.append("partition key pinned: \(keys.count) partition\(keys.count == 1 ? "" : "s") read through Summary.db/Index.db")
-        } else {
-            if let since = request.filters.lazy.compactMap({ self.modifiedSince($0) }).max(by: { $0.micros < $1.micros }) {
-                let all = sstables.values.flatMap { $0 }
-                let newer = all.filter { since.inclusive ? $0.statistics.stats.maxTimestamp >= since.micros : $0.statistics.stats.maxTimestamp > since.micros }
-                let keys = (try? partitions(request).reduce(0) { n, p in n + ((p as? BackupScanPartition)?.reads.filter { if case .key = $0.filter { return true } else { return false } }.count ?? 0) }) ?? 0
-                lines.append("last_modified() pruning: \(newer.count) of \(all.count) SSTables are newer than the bound; \(keys) partition\(keys == 1 ? "" : "s") found in their Index.db read from every replica file (ranges with more than \(Self.maxPrunedPartitions) are read whole)")
-            }
-            let parts = (try? partitions(request).count) ?? 0
-            let mib = plan.segments.reduce(0) { $0 + $1.bytes } / 1_048_576
-            lines.append("splits: \(parts) of ~\(String(format1(targetSplitBytes / 1_048_576))) MiB Data.db each (\(String(format1(mib))) MiB over \(plan.segments.count) token ranges, replicas counted)")
+            return lines
         }
+        let parts = ((try? partitions(request)) ?? []).compactMap { $0 as? BackupScanPartition }
+        if let since = request.filters.lazy.compactMap({ self.modifiedSince($0) }).max(by: { $0.micros < $1.micros }) {
+            let all = sstables.values.flatMap { $0 }
+            let newer = all.filter { since.inclusive ? $0.statistics.stats.maxTimestamp >= since.micros : $0.statistics.stats.maxTimestamp > since.micros }
+            let keys = parts.reduce(0) { n, p in n + p.reads.filter { if case .key = $0.filter { return true } else { return false } }.count }
+            lines.append("last_modified() pruning: \(newer.count) of \(all.count) SSTables are newer than the bound; \(keys) partition\(keys == 1 ? "" : "s") found in their Index.db read from every replica file (ranges with more than \(Self.maxPrunedPartitions) are read whole)")
+        }
+        let mib = plan.segments.reduce(0) { $0 + $1.bytes } / 1_048_576
+        lines.append("splits: \(parts.count) of ~\(String(format1(targetSplitBytes / 1_048_576))) MiB Data.db each (\(String(format1(mib))) MiB over \(plan.segments.count) token ranges, replicas counted)")
         return lines
     }
 

@@ -160,7 +160,9 @@ public final class CassandraCatalog: CatalogProvider, @unchecked Sendable {
         // not consulted when the newest acceptable backup has no such table).
         guard let tableSchema = found else { return nil }
         // Deep verification of what this read uses; warnings for rewritable components.
-        for w in try backups.verify(backup, keyspace: ks, table: tn) { context.warn(w.description) }
+        for node in complete {
+            for w in try backups.verify(objects[node.fqdn] ?? [], of: node, in: backup) { context.warn(w.description) }
+        }
         var sstables: [String: [SSTable]] = [:]
         for node in complete {
             var seen = Set<Descriptor>()

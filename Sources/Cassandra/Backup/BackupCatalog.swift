@@ -154,26 +154,32 @@ public struct BackupCatalog: Sendable {
     public func verify(_ backup: ClusterBackup, keyspace: String? = nil, table name: String? = nil) throws -> [Warning] {
         var warnings: [Warning] = []
         for node in backup.nodes where node.isComplete {
-            for table in try manifest(of: node) where (keyspace.map { $0 == table.keyspace } ?? true) && (name.map { $0 == table.table } ?? true) {
-                for object in table.objects {
-                    let key = prefix + object.path
-                    let mutable = ["-Summary.db", "-Filter.db", "-Statistics.db"].contains { object.path.hasSuffix($0) }
-                    guard let found = try store.head(key) else {
-                        if mutable {
-                            warnings.append(Warning(object: "\(store.location)/\(key)", message: "listed in \(node.fqdn)'s manifest but missing"))
-                            continue
-                        }
-                        throw fail(key, "listed in \(node.fqdn)'s manifest of \(backup.name) but missing")
-                    }
-                    guard found.size == object.size else {
-                        let m = "is \(found.size) bytes; \(node.fqdn)'s manifest of \(backup.name) says \(object.size)"
-                        if mutable {
-                            warnings.append(Warning(object: "\(store.location)/\(key)", message: m + " (Cassandra may rewrite this component)"))
-                            continue
-                        }
-                        throw fail(key, m)
-                    }
+            let objects = try manifest(of: node).filter { t in (keyspace == nil || keyspace == t.keyspace) && (name == nil || name == t.table) }
+            warnings += try verify(objects.flatMap(\.objects), of: node, in: backup)
+        }
+        return warnings
+    }
+
+    /// Checks objects of `node`'s manifest (already read) against the store.
+    public func verify(_ objects: [ManifestObject], of node: NodeBackup, in backup: ClusterBackup) throws -> [Warning] {
+        var warnings: [Warning] = []
+        for object in objects {
+            let key = prefix + object.path
+            let mutable = ["-Summary.db", "-Filter.db", "-Statistics.db"].contains { object.path.hasSuffix($0) }
+            guard let found = try store.head(key) else {
+                if mutable {
+                    warnings.append(Warning(object: "\(store.location)/\(key)", message: "listed in \(node.fqdn)'s manifest but missing"))
+                    continue
                 }
+                throw fail(key, "listed in \(node.fqdn)'s manifest of \(backup.name) but missing")
+            }
+            guard found.size == object.size else {
+                let m = "is \(found.size) bytes; \(node.fqdn)'s manifest of \(backup.name) says \(object.size)"
+                if mutable {
+                    warnings.append(Warning(object: "\(store.location)/\(key)", message: m + " (Cassandra may rewrite this component)"))
+                    continue
+                }
+                throw fail(key, m)
             }
         }
         return warnings
