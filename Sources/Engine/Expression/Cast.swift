@@ -121,6 +121,12 @@ public enum Cast {
             case .string(let s): guard let us = DateText.parseTimestamp(s) else { throw fail() }; return .timestamp(us)
             default: throw fail()
             }
+        case .uuid:
+            switch v {
+            case .uuid: return v
+            case .string(let s): guard let u = parseUUID(s) else { throw fail() }; return .uuid(u)
+            default: throw fail()
+            }
         case .list(let e):
             guard case .list(let items) = v else { throw fail() }
             let fe: DataType
@@ -137,6 +143,23 @@ public enum Cast {
             throw fail()
         }
     }
+}
+
+/// A UUID's text: 32 hex digits, with the usual dashes or none, optionally in braces (as
+/// DuckDB and PostgreSQL accept it).
+func parseUUID(_ text: String) -> UInt128? {
+    var s = Substring(text.trimmingCharacters())
+    if s.first == "{" && s.last == "}" { s = s.dropFirst().dropLast() }
+    let dashes = s.enumerated().filter { $0.element == "-" }.map(\.offset)
+    guard dashes.isEmpty || dashes == [8, 13, 18, 23] else { return nil }
+    let hex = s.filter { $0 != "-" }
+    guard hex.count == 32 else { return nil }
+    var u: UInt128 = 0
+    for c in hex {
+        guard let d = c.hexDigitValue else { return nil }
+        u = u << 4 | UInt128(d)
+    }
+    return u
 }
 
 func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {

@@ -28,6 +28,15 @@ extension Column {
         }
     }
 
+    /// UUIDs as their 128-bit values.
+    func uint128Values() -> [UInt128] {
+        switch data {
+        case .uint128(let a): return a
+        case .constant(.uuid(let u)): return [UInt128](repeating: u, count: count)
+        default: return [UInt128](repeating: 0, count: count)
+        }
+    }
+
     /// Numbers as Double (decimals scaled).
     func doubleValues() -> [Double] {
         switch data {

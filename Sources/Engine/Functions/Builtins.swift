@@ -155,7 +155,7 @@ enum Builtins {
         default: (whenLess, whenEqual, whenGreater) = (false, true, true)
         }
         @Sendable @inline(__always) func result(_ cmp: Int) -> Bool { cmp < 0 ? whenLess : (cmp == 0 ? whenEqual : whenGreater) }
-        enum Path { case int, double, bytes, bool }
+        enum Path { case int, double, bytes, bool, uuid }
         let path: Path
         if case .decimal = numericSupertype(a, b) {
             return DecimalMath.comparison({ cmp in cmp < 0 ? whenLess : (cmp == 0 ? whenEqual : whenGreater) }, op, types)
@@ -165,6 +165,8 @@ enum Builtins {
         else if (a == .blob || a == .null) && (b == .blob || b == .null) { path = .bytes }
         else if (a == .boolean || a == .null) && (b == .boolean || b == .null) { path = .bool }
         else if a == b, [.date, .time, .timestamp].contains(a) { path = .int }
+        // UUIDs order by their 128-bit value, as DuckDB orders them (byte order of the text form).
+        else if (a == .uuid || a == .null) && (b == .uuid || b == .null) { path = .uuid }
         else { return nil }
         return BoundFunction(name: op, returnType: .boolean) { args, count in
             let validity = combinedValidity(args, count: count)
@@ -176,6 +178,9 @@ enum Builtins {
             case .double:
                 let x = args[0].doubleValues(), y = args[1].doubleValues()
                 for i in 0..<count { out[i] = result(compareDoubles(x[i], y[i])) }
+            case .uuid:
+                let x = args[0].uint128Values(), y = args[1].uint128Values()
+                for i in 0..<count { out[i] = result(x[i] < y[i] ? -1 : (x[i] > y[i] ? 1 : 0)) }
             case .bool:
                 let x = args[0].boolValues(), y = args[1].boolValues()
                 for i in 0..<count { out[i] = result(x[i] == y[i] ? 0 : (!x[i] ? -1 : 1)) }
