@@ -343,7 +343,8 @@ struct BackupScanPartition: ScanPartition, @unchecked Sendable {
 }
 
 /// Encodes engine values of partition key columns as Cassandra serializes them, through the
-/// one value encoder (from its JSON form). Nil when the value has no exact key form.
+/// one value encoder (`ValueEncoder`, from the values' fixture-JSON text). Nil when the value
+/// has no exact key form.
 enum KeyEncoding {
     static func encode(_ v: Value, as t: CQLType) -> [UInt8]? {
         let json: JSONValue
@@ -354,15 +355,13 @@ enum KeyEncoding {
             json = .int(n)
         case (.bool(let b), .boolean): json = .bool(b)
         case (.uuid(let u), .uuid), (.uuid(let u), .timeuuid):
-            return (0..<16).map { UInt8(truncatingIfNeeded: u >> (8 * (15 - $0))) }
+            json = .string(ValueJSON.uuidString((0..<16).map { UInt8(truncatingIfNeeded: u >> (8 * (15 - $0))) }))
         case (.timestamp(let us), .timestamp):
+            // A key with sub-millisecond digits names no stored partition.
             guard us % 1000 == 0 else { return nil }
-            let ms = us / 1000
-            return (0..<8).map { UInt8(truncatingIfNeeded: ms >> (8 * (7 - $0))) }
-        case (.date(let d), .date):
-            let u = UInt32(bitPattern: d) &+ (1 << 31)
-            return (0..<4).map { UInt8(truncatingIfNeeded: u >> (8 * (3 - $0))) }
-        case (.blob(let b), .blob): return b
+            json = .string(ValueJSON.timestampString(milliseconds: us / 1000))
+        case (.date(let d), .date): json = .string(ValueJSON.dateString(daysSinceEpoch: Int64(d)))
+        case (.blob(let b), .blob): json = .string("0x" + ValueJSON.hexString(b))
         case (.double(let d), .double): json = .number(String(d))
         case (.float(let f), .float): json = .number(String(f))
         default: return nil

@@ -21,8 +21,6 @@ struct Segment: Sendable {
     var upTo: Int64?
     /// Replica nodes with a complete backup, read for this range.
     var nodes: [String]
-    /// Replicas the placement names (read or not).
-    var replicas: [String]
     /// Estimated Data.db bytes of this range over the nodes read.
     var bytes: Double
 
@@ -67,7 +65,7 @@ struct ReadPlan: Sendable {
         guard let tokenMap, !tokenMap.nodes.isEmpty, let keyspace else {
             let why = tokenMap == nil || tokenMap!.nodes.isEmpty ? "the backup has no token map" : "the schema has no CREATE KEYSPACE"
             let all = available.sorted()
-            return ReadPlan(segments: [Segment(after: nil, upTo: nil, nodes: all, replicas: all,
+            return ReadPlan(segments: [Segment(after: nil, upTo: nil, nodes: all,
                                                bytes: Double(nodeBytes.values.reduce(0, +)))],
                             underReplicated: [],
                             notes: ["replicas: \(why), so every node's files are read for every token"])
@@ -87,7 +85,7 @@ struct ReadPlan: Sendable {
         for r in ranges {
             let read = r.replicas.filter(available.contains)
             let need = consistency.required(of: r.replicas.count)
-            let seg = Segment(after: r.after, upTo: r.upTo, nodes: read, replicas: r.replicas, bytes: 0)
+            let seg = Segment(after: r.after, upTo: r.upTo, nodes: read, bytes: 0)
             if read.count < need || read.isEmpty {
                 for n in r.replicas where !available.contains(n) { missingByNode[n, default: []].append(seg.text) }
                 continue
