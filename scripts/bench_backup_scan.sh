@@ -5,7 +5,9 @@
 # on three replicas) for its peak memory. The data is the BackupScan benchmark's
 # ($TMPDIR/movesql-bench, made by `make bench` or by this script through `backup synth`).
 # Each query runs RUNS times (default 3): the best wall time and the largest peak RSS are shown
-# (the VM is noisy). Usage: [RUNS=3] scripts/bench_backup_scan.sh
+# (the VM is noisy). The wide partition is also sliced: 1000 rows from its middle and from its
+# end through the clustering pushdown, against the same filter the engine alone applies.
+# Usage: [RUNS=3] [PARTS="narrow wide"] scripts/bench_backup_scan.sh
 set -euo pipefail
 runs=${RUNS:-3}
 # best_of LABEL CMD…: the fastest of $runs runs, with the largest peak RSS.
@@ -27,7 +29,9 @@ swift build -c release --product movesql >/dev/null
 M=.build/release/movesql
 data=${MOVESQL_BENCH_DATA:-${TMPDIR:-/tmp}}/movesql-bench
 [ -x /usr/bin/time ] || { echo "needs GNU time (apt-get install time)" >&2; exit 1; }
+parts=${PARTS:-narrow wide}
 for rf in 1 3; do
+    [[ " $parts " == *" narrow "* ]] || break
     dir=$data/backup-rf$rf
     if [ ! -f "$dir/synth.json" ]; then
         rm -rf "$dir"
@@ -44,9 +48,20 @@ for rf in 1 3; do
     done
 done
 wide=$data/backup-wide-${WIDE_MB:-1024}mb
-if [ -f "$wide/done" ]; then
+if [[ " $parts " != *" wide "* ]]; then
+    :
+elif [ -f "$wide/done" ]; then
     best_of "wide partition (${WIDE_MB:-1024} MiB x 3 replicas), count(*) and sum(octet_length(v))" \
         $M --backups "$wide" -e "SELECT count(*), sum(octet_length(v)) FROM cassandra.wide.p"
+    rows=$($M --backups "$wide" --format csv -e "SELECT max(c) FROM cassandra.wide.p WHERE c > 0" | tail -1)
+    mid=$((rows / 2))
+    for range in "c >= $mid AND c < $((mid + 1000))" "c > $((rows - 1000))"; do
+        best_of "wide partition, WHERE $range (clustering slice)" \
+            $M --backups "$wide" -e "SELECT count(*), sum(octet_length(v)) FROM cassandra.wide.p WHERE $range"
+        hidden=${range//c /coalesce(c, c) }
+        best_of "wide partition, WHERE $hidden (engine filter only)" \
+            $M --backups "$wide" -e "SELECT count(*), sum(octet_length(v)) FROM cassandra.wide.p WHERE $hidden"
+    done
 else
     echo "wide partition: run the BackupScan benchmark once (make bench) to make $wide"
 fi

@@ -385,7 +385,7 @@ final class BackupScanStream: BatchStream {
                 var seen = Set<String>()
                 for node in read.nodes {
                     for s in table.files(of: node, range: read.range) where seen.insert(s.dataFile.path).inserted {
-                        scanners.append(try SSTableScanner(sstable: s, layout: layout, filter: read.filter))
+                        scanners.append(try SSTableScanner(sstable: s, layout: layout, filter: read.filter, slice: read.slice))
                     }
                 }
                 if scanners.isEmpty { continue }

@@ -119,8 +119,122 @@ public final class BackupTable: TableProvider, @unchecked Sendable {
     /// comparisons to those ranges. The engine still applies both (inexact): they only decide
     /// what is read.
     public func supportsFilter(_ filter: BoundExpr) -> FilterPushdown {
-        if keyConstraint(filter) != nil || tokenConstraint(filter) != nil || modifiedSince(filter) != nil { return .inexact }
+        if keyConstraint(filter) != nil || tokenConstraint(filter) != nil || modifiedSince(filter) != nil
+            || clusteringConstraint(filter) != nil { return .inexact }
         return .unsupported
+    }
+
+    /// `ck <op> constant` over a clustering column whose Cassandra order is the engine's
+    /// order for its values: its index, the comparison (column on the left) and the value
+    /// serialized as Cassandra stores it.
+    func clusteringConstraint(_ e: BoundExpr) -> (column: Int, op: String, value: [UInt8])? {
+        guard case .call(let f, let args) = e, args.count == 2, ["=", "<", "<=", ">", ">="].contains(f.name) else { return nil }
+        func column(_ x: BoundExpr) -> Int? {
+            var x = x
+            // Only widening integer casts keep the order (the binder adds them to compare an
+            // int column with a bigint literal).
+            if case .cast(let inner, let to, _) = x {
+                guard Self.integerWidth(inner.type).map({ w in Self.integerWidth(to).map { $0 >= w } ?? false }) ?? false else { return nil }
+                x = inner
+            }
+            guard case .column(let i, _) = x, i < columns.count, case .clustering(let k) = columns[i] else { return nil }
+            return k
+        }
+        var op = f.name
+        let k: Int, constant: Value
+        if let c = column(args[0]), case .constant(let v, _) = args[1] { k = c; constant = v } else if let c = column(args[1]), case .constant(let v, _) = args[0] {
+            k = c
+            constant = v
+            switch op { case "<": op = ">"; case "<=": op = ">="; case ">": op = "<"; case ">=": op = "<="; default: break }
+        } else { return nil }
+        let type = layout.schema.clustering[k].type.base
+        switch type {
+        case .tinyint, .smallint, .int, .bigint, .text, .ascii, .timestamp, .date, .blob, .boolean: break
+        // Equal values only: their Cassandra order differs from the engine's (UUID versions,
+        // inet bytes against text), or equality does (-0.0 and 0.0, NaN).
+        case .uuid, .timeuuid, .inet: guard op == "=" else { return nil }
+        default: return nil
+        }
+        guard let bytes = KeyEncoding.encode(constant, as: type) else { return nil }
+        return (k, op, bytes)
+    }
+
+    static func integerWidth(_ t: DataType) -> Int? {
+        switch t {
+        case .tinyint: return 1
+        case .smallint: return 2
+        case .integer: return 4
+        case .bigint: return 8
+        default: return nil
+        }
+    }
+
+    /// The clustering range the accepted filters allow, in clustering order: equalities on
+    /// a prefix of the clustering columns, then a range on the next one (a descending column's
+    /// range turned around). Nil when they constrain nothing that way.
+    func clusteringSlice(_ filters: [BoundExpr]) -> ClusteringSlice? {
+        let clustering = layout.schema.clustering
+        guard !clustering.isEmpty else { return nil }
+        var equal = [[UInt8]?](repeating: nil, count: clustering.count)
+        var lower = [(value: [UInt8], inclusive: Bool)?](repeating: nil, count: clustering.count)
+        var upper = lower
+        for f in filters {
+            guard let (k, op, v) = clusteringConstraint(f) else { continue }
+            let type = clustering[k].type.base
+            switch op {
+            case "=":
+                if equal[k] == nil { equal[k] = v }
+            case ">", ">=":
+                let inclusive = op == ">="
+                if let old = lower[k] {
+                    let c = ValueComparator.compare(v[...], old.value[...], as: type)
+                    if c > 0 || (c == 0 && !inclusive) { lower[k] = (v, inclusive) }
+                } else { lower[k] = (v, inclusive) }
+            default:
+                let inclusive = op == "<="
+                if let old = upper[k] {
+                    let c = ValueComparator.compare(v[...], old.value[...], as: type)
+                    if c < 0 || (c == 0 && !inclusive) { upper[k] = (v, inclusive) }
+                } else { upper[k] = (v, inclusive) }
+            }
+        }
+        var prefix: ClusteringValues = []
+        var k = 0
+        while k < clustering.count, let v = equal[k] {
+            prefix.append(v[...])
+            k += 1
+        }
+        var start = prefix.isEmpty ? nil : ClusteringBound(values: prefix, kind: .inclusiveStart)
+        var end = prefix.isEmpty ? nil : ClusteringBound(values: prefix, kind: .inclusiveEnd)
+        if k < clustering.count {
+            var (from, to) = (lower[k], upper[k])
+            if case .reversed = clustering[k].type { swap(&from, &to) }
+            if let from { start = ClusteringBound(values: prefix + [from.value[...]], kind: from.inclusive ? .inclusiveStart : .exclusiveStart) }
+            if let to { end = ClusteringBound(values: prefix + [to.value[...]], kind: to.inclusive ? .inclusiveEnd : .exclusiveEnd) }
+        }
+        if start == nil && end == nil { return nil }
+        return ClusteringSlice(start: start, end: end)
+    }
+
+    /// The slice in CQL terms, for EXPLAIN.
+    func describe(_ slice: ClusteringSlice) -> String {
+        func bound(_ b: ClusteringBound) -> String {
+            let names = layout.schema.clustering.prefix(b.values.count).map(\.name)
+            let values = zip(b.values, layout.schema.clustering).map { v, c in
+                v.map { (try? ValueJSON.render(ValueDecoder.decode($0, as: c.type))) ?? "0x" + ValueJSON.hexString(Array($0)) } ?? "null"
+            }
+            let tuple = names.count == 1 ? "\(names[0])" : "(\(names.joined(separator: ", ")))"
+            let value = values.count == 1 ? values[0] : "(\(values.joined(separator: ", ")))"
+            let op: String
+            switch b.kind {
+            case .inclusiveStart: op = ">="
+            case .exclusiveStart: op = ">"
+            case .inclusiveEnd: op = "<="
+            default: op = "<"
+            }
+            return "\(tuple) \(op) \(value)"
+        }
+        return [slice.start.map(bound), slice.end.map(bound)].compactMap { $0 }.joined(separator: " and ") + " in clustering order"
     }
 
     /// `last_modified() > constant` (or >=): the write time (µs) a row's newest live data must
@@ -242,6 +356,10 @@ public final class BackupTable: TableProvider, @unchecked Sendable {
         let projection = request.projection ?? Array(schema.indices)
         let outputs = projection.map { columns[$0] }
         let types = projection.map { i in i < schema.count ? schema[i].type : metadataColumns[i - schema.count].type }
+        let slice = clusteringSlice(request.filters)
+        if let slice, slice.isEmpty(layout.comparator) {
+            return [BackupScanPartition(table: self, reads: [], outputs: outputs, types: types, rows: 0)]
+        }
         if let keys = pinnedKeys(request.filters) {
             // One partition per key, in token order, each from its own replicas.
             let tokened = keys.map { (key: $0, token: partitioner.token($0)) }.sorted { $0.token != $1.token ? $0.token < $1.token : $0.key.lexicographicallyPrecedes($1.key) }
@@ -249,7 +367,7 @@ public final class BackupTable: TableProvider, @unchecked Sendable {
                 var nodes = sstables.keys.sorted()
                 if case .murmur3(let t) = k.token, let seg = plan.segments.first(where: { $0.contains(t) }) { nodes = seg.nodes }
                 else if case .murmur3 = k.token { nodes = [] }
-                return BackupScanPartition(table: self, reads: [ScanRead(filter: .key(k.key), nodes: nodes)], outputs: outputs, types: types, rows: 1)
+                return BackupScanPartition(table: self, reads: [ScanRead(filter: .key(k.key), nodes: nodes, slice: slice)], outputs: outputs, types: types, rows: 1)
             }
             return parts.isEmpty ? [BackupScanPartition(table: self, reads: [], outputs: outputs, types: types, rows: 0)] : parts
         }
@@ -267,9 +385,9 @@ public final class BackupTable: TableProvider, @unchecked Sendable {
             var reads: [ScanRead] = []
             for s in group {
                 let range = ScanRead(filter: partitioner == .murmur3 ? .tokenRange(after: s.after.map(Token.murmur3), upTo: s.upTo.map(Token.murmur3)) : .all,
-                                     nodes: s.nodes, range: (s.after, s.upTo))
+                                     nodes: s.nodes, range: (s.after, s.upTo), slice: slice)
                 if let since, let keys = try recentPartitions(s, since: since) {
-                    reads += keys.map { ScanRead(filter: .key($0), nodes: s.nodes) }
+                    reads += keys.map { ScanRead(filter: .key($0), nodes: s.nodes, slice: slice) }
                 } else {
                     reads.append(range)
                 }
@@ -283,6 +401,10 @@ public final class BackupTable: TableProvider, @unchecked Sendable {
         var lines = ["backup \(backup.name) started \(ValueJSON.timestampString(milliseconds: backup.started * 1000)), \(sstables.values.reduce(0) { $0 + $1.count }) SSTables on \(sstables.count) nodes",
                      "ttl reference time \(ValueJSON.timestampString(milliseconds: referenceTime * 1000)) (\(referenceTimeSource))"]
         lines += plan.notes
+        if let slice = clusteringSlice(request.filters) {
+            lines.append(slice.isEmpty(layout.comparator) ? "clustering slice: empty (no row can match; nothing is read)"
+                         : "clustering slice: \(describe(slice)); partitions entered through Index.db's promoted index at the block holding the start, left at the end")
+        }
         if let keys = pinnedKeys(request.filters) {
             lines.append("partition key pinned: \(keys.count) partition\(keys.count == 1 ? "" : "s") read through Summary.db/Index.db")
             return lines
@@ -322,11 +444,14 @@ struct ScanRead: Sendable {
     var filter: PartitionFilter
     var nodes: [String]
     var range: (Int64?, Int64?)?
+    /// The clustering range read of each partition.
+    var slice: ClusteringSlice?
 
-    init(filter: PartitionFilter, nodes: [String], range: (Int64?, Int64?)? = nil) {
+    init(filter: PartitionFilter, nodes: [String], range: (Int64?, Int64?)? = nil, slice: ClusteringSlice? = nil) {
         self.filter = filter
         self.nodes = nodes
         self.range = range
+        self.slice = slice
     }
 }
 

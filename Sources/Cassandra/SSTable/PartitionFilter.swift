@@ -42,8 +42,8 @@ extension SSTable {
     /// The keys of the partitions `filter` selects, in file (token) order, from Index.db alone;
     /// nil when there is no Index.db.
     public func partitionKeys(_ filter: PartitionFilter) throws -> [[UInt8]]? {
-        guard let index = try openIndex() else { return nil }
         let p = try partitioner
+        guard let index = try positionedIndex(for: filter, partitioner: p) else { return nil }
         let keyToken: Token? = { if case .key(let k) = filter { return p.token(k) } else { return nil } }()
         var keys: [[UInt8]] = []
         while let e = try index.next() {
@@ -66,18 +66,8 @@ extension SSTable {
     /// found through Summary.db and Index.db without reading Data.db. Nil: no index, start at 0.
     /// `.none` when no partition of this file can match.
     func startPosition(for filter: PartitionFilter, partitioner: Partitioner) throws -> Int64?? {
-        guard filter != .all, let index = try openIndex() else { return .some(nil) }
+        guard filter != .all, let index = try positionedIndex(for: filter, partitioner: partitioner) else { return .some(nil) }
         let keyToken: Token? = { if case .key(let k) = filter { return partitioner.token(k) } else { return nil } }()
-        // The last sampled key strictly before the target bounds where Index.db must be read.
-        if let summary = try loadSummary(), !summary.keys.isEmpty {
-            var lo = 0, hi = summary.keys.count
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                let k = summary.keys[mid]
-                if filter.classify(token: partitioner.token(k), key: k, keyToken: keyToken) == .before { lo = mid + 1 } else { hi = mid }
-            }
-            if lo > 0 { try index.seek(to: summary.indexPositions[lo - 1]) }
-        }
         while let e = try index.next() {
             switch filter.classify(token: partitioner.token(e.key), key: e.key, keyToken: keyToken) {
             case .before: continue
@@ -86,5 +76,22 @@ extension SSTable {
             }
         }
         return .none
+    }
+
+    /// Index.db positioned at the last entry Summary.db samples strictly before what `filter`
+    /// selects (its start without a summary), or nil without an Index.db.
+    func positionedIndex(for filter: PartitionFilter, partitioner: Partitioner) throws -> PartitionIndexReader? {
+        guard let index = try openIndex() else { return nil }
+        let keyToken: Token? = { if case .key(let k) = filter { return partitioner.token(k) } else { return nil } }()
+        if filter != .all, let summary = try loadSummary(), !summary.keys.isEmpty {
+            var lo = 0, hi = summary.keys.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                let k = summary.keys[mid]
+                if filter.classify(token: partitioner.token(k), key: k, keyToken: keyToken) == .before { lo = mid + 1 } else { hi = mid }
+            }
+            if lo > 0 { try index.seek(to: summary.indexPositions[lo - 1]) }
+        }
+        return index
     }
 }

@@ -50,7 +50,8 @@ public struct IndexSummary: Sendable {
 }
 
 /// Index.db: one entry per partition in Data.db order: its key, its position in Data.db and
-/// its promoted (row) index, which is skipped here. Follows `RowIndexEntry.Serializer`.
+/// its promoted (row) index, kept as bytes only when asked for (the scanner parses it, since
+/// it needs the file's clustering types). Follows `RowIndexEntry.Serializer`.
 public final class PartitionIndexReader {
     let input: ByteInput
     public let path: String
@@ -60,6 +61,9 @@ public final class PartitionIndexReader {
         public var dataPosition: Int64
         /// Offset of this entry in Index.db.
         public var indexPosition: Int64
+        /// The promoted index (`headerLength`, deletion, IndexInfo blocks, offsets) when the
+        /// partition has one and it was asked for.
+        public var rowIndex: [UInt8]? = nil
     }
 
     public init(path: String, bytes: [UInt8]) {
@@ -74,15 +78,20 @@ public final class PartitionIndexReader {
 
     public func seek(to indexPosition: Int64) throws { try input.seek(to: indexPosition) }
 
-    public func next() throws -> Entry? {
+    public func next(withRowIndex: Bool = false) throws -> Entry? {
         if input.isAtEnd { return nil }
         let at = input.position
         let keyLength = Int(try input.readUInt16())
         let key = try input.readBytes(keyLength)
         let position = try input.readUnsignedVInt()
         let promotedSize = try input.readLength("promoted index size")
-        try input.skip(promotedSize)
+        var rowIndex: [UInt8]?
+        if withRowIndex && promotedSize > 0 {
+            rowIndex = try input.readBytes(promotedSize)
+        } else {
+            try input.skip(promotedSize)
+        }
         guard position <= UInt64(Int64.max) else { throw input.error(.corrupt, at: at, "impossible data position \(position)") }
-        return Entry(key: key, dataPosition: Int64(position), indexPosition: at)
+        return Entry(key: key, dataPosition: Int64(position), indexPosition: at, rowIndex: rowIndex)
     }
 }

@@ -29,13 +29,35 @@ public final class SSTableScanner {
     /// position the index gave), or nil before the first.
     public private(set) var firstPositionRead: Int64?
     private var exhausted = false
+    /// The clustering range the reader needs; rows past its end are never returned.
+    public let slice: ClusteringSlice?
+    /// How many partitions were entered through their promoted index rather than at their start.
+    public private(set) var rowIndexSeeks = 0
+    // The slice's state in the current partition: the deletion open before its start (from
+    // markers skipped, or the promoted index where the scan entered), whether the start was
+    // reached, what to return after the opening marker, the deletion open at the last thing
+    // returned, and whether the end was passed.
+    private var openBeforeStart: DeletionTime?
+    private var reachedSliceStart = false
+    private var pendingUnfiltered: Unfiltered?
+    private var openInSlice: DeletionTime?
+    private var pastSliceEnd = false
+    // Index.db read alongside Data.db for the promoted indexes a slice's start needs.
+    private var rowIndexCursor: PartitionIndexReader?
+    private var rowIndexCursorAt: Int64 = -1
+    private var rowIndexLookahead: PartitionIndexReader.Entry?
+    private var located: (position: Int64, info: (rowIndex: RowIndex?, end: Int64)?)?
+    private var currentHeader: PartitionHeader?
 
     /// A scanner of the partitions `filter` selects; a filtered scan starts where Summary.db
-    /// and Index.db place the first match rather than at the start of Data.db.
-    public init(sstable: SSTable, layout: TableLayout, filter: PartitionFilter = .all) throws {
+    /// and Index.db place the first match rather than at the start of Data.db. With a `slice`,
+    /// each partition is entered at the promoted-index block holding the slice's start and
+    /// left at its end, and returns only what lies in the slice.
+    public init(sstable: SSTable, layout: TableLayout, filter: PartitionFilter = .all, slice: ClusteringSlice? = nil) throws {
         self.sstable = sstable
         self.layout = layout
         self.filter = filter
+        self.slice = slice
         self.header = sstable.header
         self.mapping = try layout.mapping(for: sstable.header, file: sstable.descriptor.path("Statistics.db"))
         self.input = ByteInput(source: try sstable.makeDataSource())
@@ -53,9 +75,7 @@ public final class SSTableScanner {
     /// Moves to the next partition, skipping what is left of the current one. Returns nil
     /// after the last, once Digest.crc32 has been checked when the whole file was read.
     public func nextPartition() throws -> PartitionHeader? {
-        while inPartition {
-            _ = try nextUnfiltered()
-        }
+        if inPartition { try skipRestOfPartition() }
         if exhausted { return nil }
         if !positioned {
             positioned = true
@@ -74,9 +94,10 @@ public final class SSTableScanner {
             switch filter.classify(token: header.token, key: header.key, keyToken: keyToken) {
             case .inside:
                 partitionCount += 1
+                if slice != nil { try enterSlice(header) }
                 return header
             case .before:
-                while inPartition { _ = try nextUnfiltered() }
+                try skipRestOfPartition()
             case .after:
                 inPartition = false
                 exhausted = true
@@ -115,7 +136,234 @@ public final class SSTableScanner {
     public var staticRow: Row? { pendingStatic }
 
     /// The next row or range tombstone marker of the current partition, or nil at its end.
+    /// With a slice, only what lies in it: a deletion open where the slice starts is opened at
+    /// its start, and one open where it ends is closed at its end.
     public func nextUnfiltered() throws -> Unfiltered? {
+        guard let slice else { return try nextStoredUnfiltered() }
+        if let u = pendingUnfiltered {
+            pendingUnfiltered = nil
+            return clipToEnd(u, slice)
+        }
+        if pastSliceEnd { return nil }
+        while let u = try nextStoredUnfiltered() {
+            if !reachedSliceStart {
+                let (values, kind) = Self.position(of: u)
+                if slice.isBeforeStart(values, kind, layout.comparator) {
+                    if case .marker(let m) = u { openBeforeStart = m.openDeletion }
+                    continue
+                }
+                reachedSliceStart = true
+                if let d = openBeforeStart, let start = slice.start {
+                    openBeforeStart = nil
+                    pendingUnfiltered = u
+                    openInSlice = d
+                    return .marker(RangeTombstoneMarker(kind: start.kind, clustering: start.values, closeDeletion: nil, openDeletion: d))
+                }
+            }
+            return clipToEnd(u, slice)
+        }
+        return nil
+    }
+
+    @inline(__always) static func position(of u: Unfiltered) -> (ClusteringValues, BoundKind) {
+        switch u {
+        case .row(let r): return (r.clustering, .clustering)
+        case .marker(let m): return (m.clustering, m.kind)
+        }
+    }
+
+    /// `u`, or — once past the slice's end — the close of the deletion open there (at the end
+    /// bound), then nothing more of the partition.
+    private func clipToEnd(_ u: Unfiltered, _ slice: ClusteringSlice) -> Unfiltered? {
+        let (values, kind) = Self.position(of: u)
+        if slice.isPastEnd(values, kind, layout.comparator) {
+            pastSliceEnd = true
+            guard let d = openInSlice, let end = slice.end else { return nil }
+            openInSlice = nil
+            return .marker(RangeTombstoneMarker(kind: end.kind, clustering: end.values, closeDeletion: d, openDeletion: nil))
+        }
+        if case .marker(let m) = u { openInSlice = m.openDeletion }
+        return u
+    }
+
+    /// Enters a partition whose header was just read at the promoted-index block that holds
+    /// the slice's start, opening there the range deletion the previous block left open.
+    private func enterSlice(_ header: PartitionHeader) throws {
+        openBeforeStart = nil
+        reachedSliceStart = slice?.start == nil
+        pendingUnfiltered = nil
+        openInSlice = nil
+        pastSliceEnd = false
+        currentHeader = header
+        guard let start = slice?.start, let rowIndex = try indexInfo(of: header)?.rowIndex, rowIndex.count > 1 else { return }
+        let comparator = layout.comparator
+        // The first block whose last position is not before the start (or the last block),
+        // parsing only the blocks the search visits.
+        var lo = 0, hi = rowIndex.count - 1
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            let last = try rowIndexBlock(rowIndex, mid).last
+            if comparator.compare(last.values, last.kind, start.values, start.kind) < 0 { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo > 0 else { return }
+        let target = header.position + (try rowIndexBlock(rowIndex, lo)).offset
+        guard target > input.position, target < input.length else {
+            throw input.error(.corrupt, at: header.position, "the promoted index places block \(lo) of this partition at \(target), outside it")
+        }
+        try input.seek(to: target)
+        rowIndexSeeks += 1
+        openBeforeStart = try rowIndexBlock(rowIndex, lo - 1).endOpenMarker
+    }
+
+    /// What Index.db says of the partition at `header`: its promoted index (nil when it fits
+    /// in one block) and where it ends (the next partition's position). Index.db is read in
+    /// step with Data.db, so a scan reads each entry once; nil without an Index.db entry.
+    private func indexInfo(of header: PartitionHeader) throws -> (rowIndex: RowIndex?, end: Int64)? {
+        if let l = located, l.position == header.position { return l.info }
+        let info = try locate(header)
+        located = (header.position, info)
+        return info
+    }
+
+    private func locate(_ header: PartitionHeader) throws -> (rowIndex: RowIndex?, end: Int64)? {
+        if rowIndexCursor == nil || header.position <= rowIndexCursorAt {
+            rowIndexCursor = try sstable.positionedIndex(for: .key(header.key), partitioner: partitioner)
+            rowIndexCursorAt = -1
+            rowIndexLookahead = nil
+        }
+        guard let cursor = rowIndexCursor else { return nil }
+        while let e = try rowIndexLookahead ?? cursor.next(withRowIndex: true) {
+            rowIndexLookahead = nil
+            if e.dataPosition < header.position { continue }
+            guard e.dataPosition == header.position, e.key == header.key else {
+                rowIndexLookahead = e
+                return nil
+            }
+            rowIndexCursorAt = e.dataPosition
+            let rowIndex = try e.rowIndex.map { try parseRowIndex($0, at: e.indexPosition) }
+            rowIndexLookahead = try cursor.next(withRowIndex: true)
+            return (rowIndex, rowIndexLookahead?.dataPosition ?? input.length)
+        }
+        return nil
+    }
+
+    /// A partition's promoted index as stored: its `IndexInfo` blocks are parsed one at a time,
+    /// found through the offsets table that ends it, so a seek costs a binary search of block
+    /// reads, not the whole index.
+    struct RowIndex {
+        let bytes: [UInt8]
+        let count: Int
+        /// Where the first block starts; the offsets table counts from there.
+        let blocksStart: Int
+        let offsetsStart: Int
+        /// Offset of the Index.db entry, for errors.
+        let entry: Int64
+    }
+
+    private func indexCorruption(_ entry: Int64, _ message: String) -> SSTableError {
+        SSTableError(.corrupt, file: sstable.descriptor.path("Index.db"), offset: entry, message)
+    }
+
+    /// `RowIndexEntry`'s indexed part: header length, partition deletion, block count, the
+    /// `IndexInfo` blocks, then one 4-byte offset per block.
+    private func parseRowIndex(_ bytes: [UInt8], at entry: Int64) throws -> RowIndex {
+        do {
+            return try bytes.withUnsafeBytes { raw in
+                var c = Cursor(raw)
+                _ = try c.uvint() // header length
+                _ = try parseIndexDeletion(&c)
+                let count = try c.uvint()
+                guard count <= UInt64(bytes.count / 4), c.index + Int(count) * 4 <= bytes.count else {
+                    throw indexCorruption(entry, "a promoted index of \(count) blocks in \(bytes.count) bytes")
+                }
+                return RowIndex(bytes: bytes, count: Int(count), blocksStart: c.index, offsetsStart: bytes.count - Int(count) * 4, entry: entry)
+            }
+        } catch is Cursor.Shortfall {
+            throw indexCorruption(entry, "the promoted index of the entry at this offset runs past its \(bytes.count) bytes")
+        }
+    }
+
+    /// Block `i` of a promoted index (`IndexInfo.Serializer`).
+    private func rowIndexBlock(_ index: RowIndex, _ i: Int) throws -> RowIndexBlock {
+        let bytes = index.bytes
+        let corrupt = { (m: String) in self.indexCorruption(index.entry, m) }
+        do {
+            return try bytes.withUnsafeBytes { raw in
+                var o = Cursor(UnsafeRawBufferPointer(rebasing: raw[(index.offsetsStart + 4 * i)...]))
+                let offset = Int(try o.u32())
+                guard offset >= 0, index.blocksStart + offset < index.offsetsStart else {
+                    throw corrupt("block \(i) of the promoted index at offset \(offset), past its blocks")
+                }
+                var c = Cursor(raw)
+                c.index = index.blocksStart + offset
+                let first = try parseIndexClustering(&c, storage: bytes, corrupt)
+                let last = try parseIndexClustering(&c, storage: bytes, corrupt)
+                let position = try c.uvint()
+                let zigzag = try c.uvint()
+                let width = Int64(bitPattern: (zigzag >> 1) ^ (0 &- (zigzag & 1))) &+ 65536
+                let open = try c.u8() != 0 ? try parseIndexDeletion(&c) : nil
+                guard position < UInt64(Int64.max), c.index <= index.offsetsStart else {
+                    throw corrupt("block \(i) of the promoted index runs into its offsets table")
+                }
+                return RowIndexBlock(first: first, last: last, offset: Int64(position), width: width, endOpenMarker: open)
+            }
+        } catch is Cursor.Shortfall {
+            throw corrupt("block \(i) of the promoted index runs past its \(bytes.count) bytes")
+        }
+    }
+
+    private func parseIndexClustering(_ c: inout Cursor, storage: [UInt8], _ corrupt: (String) -> SSTableError) throws -> ClusteringBound {
+        let kindByte = try c.u8()
+        guard let kind = BoundKind(rawValue: kindByte), kind != .staticClustering else {
+            throw corrupt("impossible clustering kind \(kindByte) in the promoted index")
+        }
+        let size = kind == .clustering ? fileClusteringTypes.count : Int(try c.u16())
+        guard size <= fileClusteringTypes.count else {
+            throw corrupt("a promoted-index bound of \(size) values, the table has \(fileClusteringTypes.count) clustering columns")
+        }
+        return ClusteringBound(values: try parseClustering(&c, count: size, storage: storage), kind: kind)
+    }
+
+    /// A `DeletionTime` as the promoted index stores it: the partition header's encoding.
+    private func parseIndexDeletion(_ c: inout Cursor) throws -> DeletionTime {
+        if hasUIntDeletionTime {
+            if try c.u8() & 0x80 != 0 { return .live }
+            c.index -= 1
+            let mfda = Int64(bitPattern: try c.u64())
+            let ldt = Int64(try c.u32())
+            return DeletionTime(markedForDeleteAt: mfda, localDeletionTime: ldt)
+        }
+        let ldt = Int64(Int32(bitPattern: try c.u32()))
+        let mfda = Int64(bitPattern: try c.u64())
+        return mfda == .min ? .live : DeletionTime(markedForDeleteAt: mfda, localDeletionTime: ldt)
+    }
+
+    /// Moves past the rest of the current partition: past a slice's end straight to where
+    /// Index.db says the next partition starts (checking that the byte before it ends this
+    /// one), otherwise measuring the rows and markers left rather than parsing them.
+    private func skipRestOfPartition() throws {
+        pendingUnfiltered = nil
+        if pastSliceEnd, let header = currentHeader, let end = try indexInfo(of: header)?.end, end - 1 > input.position {
+            let here = input.position
+            try input.seek(to: end - 1)
+            if try input.readUInt8() == Flags.endOfPartition {
+                inPartition = false
+                return
+            }
+            try input.seek(to: here)
+        }
+        while inPartition {
+            let flags = try input.peekUInt8()
+            if flags & Flags.endOfPartition != 0 {
+                _ = try input.readUInt8()
+                inPartition = false
+                return
+            }
+            try input.skip(try measureNextUnfiltered())
+        }
+    }
+
+    private func nextStoredUnfiltered() throws -> Unfiltered? {
         guard inPartition else { return nil }
         let flags = try input.peekUInt8()
         if flags & Flags.endOfPartition != 0 {
@@ -155,18 +403,19 @@ public final class SSTableScanner {
     /// the writer recorded), its bytes are copied into one array, and it is parsed from there:
     /// values are slices of that array, so a row costs a handful of allocations whatever its
     /// number of cells.
-    private func readUnfiltered() throws -> Unfiltered {
+    /// The byte length of the row or marker at the current position, buffering as much of it
+    /// as measuring needs.
+    private func measureNextUnfiltered() throws -> Int {
         let start = input.position
         var window = 512
-        var extent = 0
         while true {
             let available = try input.prefetch(window)
             do {
-                extent = try input.withBuffered(available) { raw in
+                let extent = try input.withBuffered(available) { raw in
                     var c = Cursor(raw)
                     return try measureUnfiltered(&c)
                 }
-                if extent <= available { break }
+                if extent <= available { return extent }
                 if Int64(extent) > input.remaining {
                     throw input.error(.truncated, at: start, "a row or marker of \(extent) bytes runs past the end of the data (\(input.remaining) bytes left)")
                 }
@@ -179,6 +428,11 @@ public final class SSTableScanner {
                 window = max(window.multipliedReportingOverflow(by: 2).overflow ? Int.max : window * 2, s.needed)
             }
         }
+    }
+
+    private func readUnfiltered() throws -> Unfiltered {
+        let start = input.position
+        let extent = try measureNextUnfiltered()
         let bytes = try input.readBytes(extent)
         do {
             return try bytes.withUnsafeBytes { raw in

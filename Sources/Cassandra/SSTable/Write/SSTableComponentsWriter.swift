@@ -21,12 +21,12 @@ public struct SSTableComponentsWriter {
     public init(directory: String, generation: Int, version: FormatVersion, serializer: PartitionSerializer,
                 partitioner: String = "org.apache.cassandra.dht.Murmur3Partitioner",
                 codec: CompressedDataWriter.Codec? = .lz4, chunkLength: Int = 16 * 1024, expectedKeys: Int,
-                falsePositiveChance: Double = 0.01) throws {
+                falsePositiveChance: Double = 0.01, columnIndexSize: Int? = nil) throws {
         self.partitioner = partitioner
         self.falsePositiveChance = falsePositiveChance
         collector = MetadataCollector(clusteringTypes: serializer.header.clusteringTypes, version: version)
         descriptor = Descriptor(directory: directory, version: version, generation: String(generation), formatName: "big")
-        partitions = PartitionWriter(serializer: serializer)
+        partitions = PartitionWriter(serializer: serializer, columnIndexSize: columnIndexSize)
         data = try DataFileSink(path: descriptor.path("Data.db"), codec: codec, chunkLength: chunkLength, version: version)
         index = try OutputFile(path: descriptor.path("Index.db"))
         filter = BloomFilterWriter(expectedKeys: expectedKeys, falsePositiveChance: falsePositiveChance, version: version)
