@@ -20,13 +20,14 @@ let package = Package(
         .systemLibrary(name: "CZstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CSnappy", providers: [.apt(["libsnappy-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Codecs", dependencies: ["CLZ4", "CZstd", "CSnappy", "CZlib"]),
         .target(name: "Digests"),
         .target(name: "JSON"),
         .target(name: "Threads"),
         .target(name: "ObjectStore"),
         .target(
             name: "Cassandra",
-            dependencies: ["CLZ4", "CZstd", "CSnappy", "CZlib", "Digests", "JSON", "Threads", "ObjectStore"]
+            dependencies: ["Codecs", "CZlib", "Digests", "JSON", "Threads", "ObjectStore"]
         ),
         .target(name: "SQL"),
         .target(name: "Columnar"),

@@ -1,7 +1,4 @@
-import CLZ4
-import CSnappy
-import CZlib
-import CZstd
+import Codecs
 
 /// Writes a compressed Data.db and its CompressionInfo.db from uncompressed Data.db bytes:
 /// fixed-size chunks, each compressed and followed by the CRC32 of the stored bytes. From
@@ -53,32 +50,14 @@ public enum CompressedDataWriter {
         switch codec {
         case .lz4:
             // Cassandra's LZ4Compressor: little-endian uncompressed length, then a raw block.
-            let bound = Int(LZ4_compressBound(Int32(input.count)))
-            out = [UInt8](repeating: 0, count: bound + 4)
-            let n = out.withUnsafeMutableBytes { o in
-                LZ4_compress_default(input.baseAddress!.assumingMemoryBound(to: CChar.self),
-                                     o.baseAddress!.advanced(by: 4).assumingMemoryBound(to: CChar.self), Int32(input.count), Int32(bound))
-            }
-            for i in 0..<4 { out[i] = UInt8(truncatingIfNeeded: input.count >> (8 * i)) }
-            out.removeLast(out.count - Int(n) - 4)
-        case .snappy:
-            var len = snappy_max_compressed_length(input.count)
-            out = [UInt8](repeating: 0, count: len)
-            _ = out.withUnsafeMutableBytes { o in
-                snappy_compress(input.baseAddress!.assumingMemoryBound(to: CChar.self), input.count, o.baseAddress!.assumingMemoryBound(to: CChar.self), &len)
-            }
-            out.removeLast(out.count - len)
-        case .deflate:
-            var len = compressBound(uLong(input.count))
-            out = [UInt8](repeating: 0, count: Int(len))
-            _ = out.withUnsafeMutableBytes { o in
-                CZlib.compress(o.baseAddress!.assumingMemoryBound(to: Bytef.self), &len, input.baseAddress!.assumingMemoryBound(to: Bytef.self), uLong(input.count))
-            }
-            out.removeLast(out.count - Int(len))
-        case .zstd:
-            out = [UInt8](repeating: 0, count: ZSTD_compressBound(input.count))
-            let n = out.withUnsafeMutableBytes { o in ZSTD_compress(o.baseAddress!, o.count, input.baseAddress!, input.count, 3) }
-            out.removeLast(out.count - n)
+            var block: [UInt8] = []
+            Codecs.Codec.lz4Block.compress(input, into: &block)
+            out.removeAll(keepingCapacity: true)
+            for i in 0..<4 { out.append(UInt8(truncatingIfNeeded: input.count >> (8 * i))) }
+            out.append(contentsOf: block)
+        case .snappy: Codecs.Codec.snappy.compress(input, into: &out)
+        case .deflate: Codecs.Codec.zlib.compress(input, into: &out)
+        case .zstd: Codecs.Codec.zstd(level: 3).compress(input, into: &out)
         }
     }
 }
