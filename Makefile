@@ -1,9 +1,16 @@
 # movesql: the two set-up commands of the README, and what they need.
 SWIFT ?= swift
-DEB_PACKAGES := liblz4-dev libzstd-dev libsnappy-dev zlib1g-dev python3
+DEB_PACKAGES := liblz4-dev libzstd-dev libsnappy-dev zlib1g-dev python3 python3-venv
 DEMO_DIR := .build/demo
 
-.PHONY: demo test deps build bench bench-engine sqllogic
+.PHONY: demo test deps venv build bench bench-engine sqllogic
+
+## The Python readers the interop tests compare with (PyPI, in .venv-test).
+VENV := .venv-test
+INTEROP_PACKAGES := pyarrow==26.0.1
+venv: deps
+	@[ -x $(VENV)/bin/python ] && $(VENV)/bin/python -c "import pyarrow" 2>/dev/null || \
+		(python3 -m venv $(VENV) && $(VENV)/bin/pip install -q $(INTEROP_PACKAGES))
 
 ## Installs the Debian packages the build links against, when any is missing.
 deps:
@@ -30,8 +37,9 @@ demo: build
 	.build/release/movesql sstable describe $(DEMO_DIR)/nb-1-big-Data.db
 	.build/release/movesql sstable dump --schema $(DEMO_DIR)/schema.cql --reference-time 2026-01-01T00:00:00Z $(DEMO_DIR)
 
-## The tests: unit tests and the ../shared fixtures (skipped, saying so, when ../shared is absent outside CI).
-test: deps
+## The tests: unit tests, the ../shared fixtures (skipped, saying so, when ../shared is absent
+## outside CI) and the interop tests against pyarrow (in the venv this makes).
+test: venv
 	$(SWIFT) test
 
 bench: deps

@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "CassandraCatalog", targets: ["CassandraCatalog"]),
         .library(name: "SQL", targets: ["SQL"]),
         .library(name: "Columnar", targets: ["Columnar"]),
+        .library(name: "Parquet", targets: ["Parquet"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -22,6 +23,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "Codecs", dependencies: ["CLZ4", "CZstd", "CSnappy", "CZlib"]),
         .target(name: "Digests"),
+        .target(name: "Parquet", dependencies: ["Columnar", "Codecs"]),
         .target(name: "JSON"),
         .target(name: "Threads"),
         .target(name: "ObjectStore"),
@@ -56,6 +58,11 @@ let package = Package(
         .testTarget(
             name: "CassandraCatalogTests",
             dependencies: ["CassandraCatalog", "Cassandra", "Engine", "Columnar", "SQL", "JSON", "ObjectStore", "FixtureSupport", "Digests"]
+        ),
+        .testTarget(
+            name: "ParquetTests",
+            dependencies: ["Parquet", "Columnar", "FixtureSupport"],
+            exclude: ["read_parquet.py"]
         ),
         .testTarget(
             name: "JSONTests",

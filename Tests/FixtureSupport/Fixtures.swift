@@ -18,6 +18,36 @@ public enum Fixtures {
         return nil
     }
 
+    /// A Python with the interop readers (pyarrow, …): `MOVESQL_PYTHON`, else the venv that
+    /// `make test` makes (`.venv-test`). Nil when neither exists (CI always has it).
+    public static var python: String? {
+        if let p = ProcessInfo.processInfo.environment["MOVESQL_PYTHON"] { return p }
+        let venv = repositoryRoot.appendingPathComponent(".venv-test/bin/python").path
+        return FileManager.default.isExecutableFile(atPath: venv) ? venv : nil
+    }
+    public static var pythonAvailable: Bool { python != nil || isCI }
+    public static let pythonSkipReason: Comment = "needs the interop venv (make test makes .venv-test; or set MOVESQL_PYTHON); CI always runs it"
+
+    /// Runs `script` with the interop Python; returns its standard output, throwing with its
+    /// standard error when it fails.
+    public static func runPython(_ script: String, _ arguments: [String]) throws -> String {
+        guard let python else { throw FixtureError("no interop Python: run `make test` (it makes .venv-test) or set MOVESQL_PYTHON") }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: python)
+        p.arguments = [script] + arguments
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            throw FixtureError("\(script) failed (\(p.terminationStatus)): \(String(decoding: e, as: UTF8.self))")
+        }
+        return String(decoding: o, as: UTF8.self)
+    }
+
     public static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 
     /// Whether tests that name fixtures run: always in CI (where a missing ../shared fails
