@@ -24,6 +24,7 @@ let package = Package(
         .target(name: "Codecs", dependencies: ["CLZ4", "CZstd", "CSnappy", "CZlib"]),
         .target(name: "Digests"),
         .target(name: "Parquet", dependencies: ["Columnar", "Codecs"]),
+        .target(name: "Avro", dependencies: ["Codecs", "JSON"]),
         .target(name: "JSON"),
         .target(name: "Threads"),
         .target(name: "ObjectStore"),
@@ -58,6 +59,11 @@ let package = Package(
         .testTarget(
             name: "CassandraCatalogTests",
             dependencies: ["CassandraCatalog", "Cassandra", "Engine", "Columnar", "SQL", "JSON", "ObjectStore", "FixtureSupport", "Digests"]
+        ),
+        .testTarget(
+            name: "AvroTests",
+            dependencies: ["Avro", "JSON", "FixtureSupport"],
+            exclude: ["read_avro.py"]
         ),
         .testTarget(
             name: "ParquetTests",

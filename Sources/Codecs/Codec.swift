@@ -93,7 +93,7 @@ public enum Codec: Sendable, Hashable {
                 stream.avail_in = uInt(input.count)
                 stream.next_out = out.baseAddress!.assumingMemoryBound(to: Bytef.self)
                 stream.avail_out = uInt(out.count)
-                let s = inflate(&stream, Z_FINISH)
+                let s = CZlib.inflate(&stream, Z_FINISH)
                 return (s, Int(stream.total_out))
             }
             inflateEnd(&stream)
@@ -119,4 +119,37 @@ public enum Codec: Sendable, Hashable {
 
 @inline(__always) private func resize(_ b: inout [UInt8], _ n: Int) {
     if b.count < n { b.append(contentsOf: repeatElement(0, count: n - b.count)) } else if b.count > n { b.removeLast(b.count - n) }
+}
+
+extension Codec {
+    /// Inflates a deflate stream whose inflated size is not known (Avro's `deflate` codec:
+    /// raw deflate, RFC 1951, when `raw`; else a zlib stream). Nil when the stream is corrupt
+    /// or would inflate past `limit` bytes.
+    public static func inflate(_ input: UnsafeRawBufferPointer, raw: Bool, limit: Int = 1 << 30) -> [UInt8]? {
+        var stream = z_stream()
+        guard inflateInit2_(&stream, raw ? -15 : 15, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return nil }
+        defer { inflateEnd(&stream) }
+        var out = [UInt8](repeating: 0, count: max(1024, input.count * 4))
+        stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
+        stream.avail_in = uInt(input.count)
+        while true {
+            let produced = Int(stream.total_out)
+            let status = out.withUnsafeMutableBytes { o -> Int32 in
+                stream.next_out = o.baseAddress!.advanced(by: produced).assumingMemoryBound(to: Bytef.self)
+                stream.avail_out = uInt(o.count - produced)
+                return CZlib.inflate(&stream, Z_NO_FLUSH)
+            }
+            if status == Z_STREAM_END {
+                out.removeLast(out.count - Int(stream.total_out))
+                return out
+            }
+            guard status == Z_OK || status == Z_BUF_ERROR else { return nil }
+            if stream.avail_out == 0 {
+                guard out.count < limit else { return nil }
+                out.append(contentsOf: repeatElement(0, count: out.count))
+            } else if stream.avail_in == 0 {
+                return nil // truncated
+            }
+        }
+    }
 }
