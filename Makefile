@@ -1,15 +1,15 @@
 # movesql: the two set-up commands of the README, and what they need.
 SWIFT ?= swift
-DEB_PACKAGES := liblz4-dev libzstd-dev libsnappy-dev zlib1g-dev python3 python3-venv
+DEB_PACKAGES := liblz4-dev libzstd-dev libsnappy-dev zlib1g-dev libsqlite3-dev python3 python3-venv
 DEMO_DIR := .build/demo
 
 .PHONY: demo test deps venv build bench bench-engine sqllogic
 
 ## The Python readers the interop tests compare with (PyPI, in .venv-test).
 VENV := .venv-test
-INTEROP_PACKAGES := pyarrow==26.0.1 fastavro==1.13.1
+INTEROP_PACKAGES := pyarrow==26.0.1 fastavro==1.13.1 'pyiceberg[sql-sqlite]==0.12.0'
 venv: deps
-	@[ -x $(VENV)/bin/python ] && $(VENV)/bin/python -c "import pyarrow, fastavro" 2>/dev/null || \
+	@[ -x $(VENV)/bin/python ] && $(VENV)/bin/python -c "import pyarrow, fastavro, pyiceberg, sqlalchemy" 2>/dev/null || \
 		(python3 -m venv $(VENV) && $(VENV)/bin/pip install -q $(INTEROP_PACKAGES))
 
 ## Installs the Debian packages the build links against, when any is missing.

@@ -21,10 +21,12 @@ let package = Package(
         .systemLibrary(name: "CZstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CSnappy", providers: [.apt(["libsnappy-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "Codecs", dependencies: ["CLZ4", "CZstd", "CSnappy", "CZlib"]),
         .target(name: "Digests"),
         .target(name: "Parquet", dependencies: ["Columnar", "Codecs"]),
         .target(name: "Avro", dependencies: ["Codecs", "JSON"]),
+        .target(name: "Iceberg", dependencies: ["Parquet", "Avro", "JSON", "Columnar", "CSQLite", "Digests"]),
         .target(name: "JSON"),
         .target(name: "Threads"),
         .target(name: "ObjectStore"),
@@ -59,6 +61,10 @@ let package = Package(
         .testTarget(
             name: "CassandraCatalogTests",
             dependencies: ["CassandraCatalog", "Cassandra", "Engine", "Columnar", "SQL", "JSON", "ObjectStore", "FixtureSupport", "Digests"]
+        ),
+        .testTarget(
+            name: "IcebergTests",
+            dependencies: ["Iceberg", "Parquet", "Columnar", "JSON", "FixtureSupport"]
         ),
         .testTarget(
             name: "AvroTests",

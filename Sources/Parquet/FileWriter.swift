@@ -51,6 +51,8 @@ public final class ParquetFileWriter {
     private let columns: [ColumnChunkWriter]
     private var written: Int64 = 0
     private var rowGroups: [(inout ThriftWriter) -> Void] = []
+    /// Where each row group starts (its first column chunk), for Iceberg's split_offsets.
+    public private(set) var rowGroupOffsets: [Int64] = []
     private var groupRows: Int64 = 0
     private var totalRows: Int64 = 0
     private var closed = false
@@ -157,7 +159,7 @@ public final class ParquetFileWriter {
         case (.time(let x), _), (.timestamp(let x), _): w.append(int64: x, def: def, rep: rep)
         case (.float(let f), _): w.append(double: Double(f), def: def, rep: rep)
         case (.double(let d), _): w.append(double: d, def: def, rep: rep)
-        case (.decimal(let u, _), .decimal(let p, _)):
+        case (.hugeint(let u), .decimal(let p, _)), (.decimal(let u, _), .decimal(let p, _)):
             if p <= 18 { w.append(int64: Int64(truncatingIfNeeded: u), def: def, rep: rep) } else { fixedDecimal(u, node: node, writer: w, def: def, rep: rep) }
         case (.string(let s), _):
             var s = s
@@ -229,6 +231,7 @@ public final class ParquetFileWriter {
     private func flushRowGroup() throws {
         guard groupRows > 0 else { return }
         let start = written
+        rowGroupOffsets.append(start)
         var chunks: [(inout ThriftWriter) -> Void] = []
         var totalCompressed: Int64 = 0
         var totalUncompressed: Int64 = 0
