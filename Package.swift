@@ -64,7 +64,8 @@ let package = Package(
         ),
         .testTarget(
             name: "IcebergTests",
-            dependencies: ["Iceberg", "Parquet", "Columnar", "JSON", "FixtureSupport"]
+            dependencies: ["Iceberg", "Parquet", "Columnar", "JSON", "FixtureSupport"],
+            exclude: ["check_table.py"]
         ),
         .testTarget(
             name: "AvroTests",

@@ -1,4 +1,5 @@
 import CSQLite
+import Foundation
 
 /// The embedded catalog: a SQLite database laid out exactly as pyiceberg's `SqlCatalog`
 /// (iceberg-writer-notes §2), so that `SqlCatalog("default", uri=…, warehouse=…)` opens what
@@ -12,6 +13,7 @@ public final class SQLiteCatalog: @unchecked Sendable {
     public init(path: String, name: String = "default") throws {
         self.path = path
         self.name = name
+        try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nil) == SQLITE_OK else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
             sqlite3_close(db)
