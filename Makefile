@@ -24,15 +24,26 @@ deps:
 build: deps
 	$(SWIFT) build -c release --product movesql
 
-## The main job for now: a small three-node backup (made once, with its expected tables) read
-## back through SQL from the cassandra catalog, then the demo SSTables dumped as JSON rows.
+## The main job: a small three-node backup (synthesized once, with its expected tables) moved
+## with SQL from the cassandra catalog into Iceberg tables in ./warehouse (SQLite catalog
+## ./warehouse/catalog.db, the layout pyiceberg's SqlCatalog opens), then the demo SSTables
+## dumped as JSON rows.
 DEMO_CLUSTER := .build/demo-cluster
+WAREHOUSE ?= ./warehouse
 demo: build
 	@[ -f $(DEMO_CLUSTER)/synth.json ] || \
 		.build/release/movesql backup synth --out $(DEMO_CLUSTER) --size-mb 2 --wide-rows 2000 --chunked-values 1
-	MOVESQL_BACKUPS=$(DEMO_CLUSTER)/backups .build/release/movesql -e "SELECT name, started, complete, nodes, size_bytes FROM cassandra.system.backups; \
-		SELECT id, count(*) AS rows, max(last_modified()) AS last_write FROM cassandra.kv.items GROUP BY id ORDER BY rows DESC LIMIT 5; \
-		EXPLAIN SELECT count(*) FROM cassandra.ts.wide_row"
+	.build/release/movesql --backups $(DEMO_CLUSTER)/backups --warehouse $(WAREHOUSE) -e "\
+		SELECT name, started, complete, nodes, size_bytes FROM cassandra.system.backups; \
+		CREATE SCHEMA IF NOT EXISTS iceberg.demo; \
+		CREATE OR REPLACE TABLE iceberg.demo.items AS \
+			SELECT id, key, value, value_metadata, writetime(value) AS written FROM cassandra.kv.items; \
+		CREATE OR REPLACE TABLE iceberg.demo.events AS \
+			SELECT *, writetime(event_item_value) AS written FROM cassandra.ts.wide_data_20261128_0; \
+		SHOW TABLES"
+	@echo "Open the tables with pyiceberg (pip install 'pyiceberg[sql-sqlite]' pyarrow):"
+	@echo "  python3 -c \"from pyiceberg.catalog.sql import SqlCatalog; c = SqlCatalog('default', uri='sqlite:///$$(realpath $(WAREHOUSE))/catalog.db', warehouse='file://$$(realpath $(WAREHOUSE))'); print(c.load_table('demo.items').scan().to_arrow())\""
+	@echo "or their files with DuckDB: SELECT count(*) FROM read_parquet('$$(realpath $(WAREHOUSE))/demo/items/data/*.parquet')"
 	python3 scripts/make_demo_sstables.py $(DEMO_DIR)
 	.build/release/movesql sstable describe $(DEMO_DIR)/nb-1-big-Data.db
 	.build/release/movesql sstable dump --schema $(DEMO_DIR)/schema.cql --reference-time 2026-01-01T00:00:00Z $(DEMO_DIR)

@@ -218,7 +218,7 @@ public final class IcebergTable: @unchecked Sendable {
             try? FileManager.default.removeItem(atPath: file)
             try? FileManager.default.removeItem(atPath: listPath)
         }
-        throw IcebergError("\(qualifiedName): the commit lost 20 races in a row; nothing was committed (data files are listed by the cleanup)")
+        throw IcebergError("\(qualifiedName): the commit lost 20 races in a row; nothing was committed; its data files are left in \(folder)/data")
     }
 
     static func version(of location: String) -> Int? {

@@ -253,7 +253,10 @@ public indirect enum Statement: Sendable, Hashable {
     case query(Query)
     case createTable(name: QualifiedName, columns: [ColumnDefinition], ifNotExists: Bool, orReplace: Bool,
                      asQuery: Query?, primaryKey: [Identifier])
-    case insert(table: QualifiedName, columns: [Identifier], source: Query)
+    /// `INSERT INTO` appends; `INSERT OVERWRITE` replaces the table's rows in one commit.
+    case insert(table: QualifiedName, columns: [Identifier], source: Query, overwrite: Bool)
+    /// `CREATE SCHEMA [IF NOT EXISTS] catalog.ns`.
+    case createSchema(name: QualifiedName, ifNotExists: Bool)
     case dropTable(name: QualifiedName, ifExists: Bool, isView: Bool)
     case createView(name: QualifiedName, columns: [Identifier], query: Query, orReplace: Bool)
     case createFunction(name: QualifiedName, parameters: [(name: Identifier, type: TypeName?)], returns: TypeName?, body: Expr, orReplace: Bool)

@@ -146,13 +146,14 @@ public struct Parser {
         }
         if peek.isKeyword("create") { return try create() }
         if accept("insert") {
-            try expect("into")
+            let overwrite = accept("overwrite")
+            if overwrite { _ = accept("into") || accept("table") } else { try expect("into") }
             let table = try qualifiedName()
             var columns: [Identifier] = []
             if peek.isSymbol("("), !peek(1).isKeyword("select"), !peek(1).isKeyword("with"), !peek(1).isKeyword("values") {
                 columns = try identifierList()
             }
-            return .insert(table: table, columns: columns, source: try query())
+            return .insert(table: table, columns: columns, source: try query(), overwrite: overwrite)
         }
         if accept("drop") {
             let isView = accept("view")
@@ -231,6 +232,11 @@ public struct Parser {
             if accept("returns") { returns = try typeName() }
             try expect("as")
             return .createFunction(name: name, parameters: params, returns: returns, body: try expression(), orReplace: orReplace)
+        }
+        if accept("schema") {
+            var ifNotExists = false
+            if accept("if") { try expect("not"); try expect("exists"); ifNotExists = true }
+            return .createSchema(name: try qualifiedName(), ifNotExists: ifNotExists)
         }
         try expect("table")
         var ifNotExists = false

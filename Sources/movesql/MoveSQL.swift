@@ -1,5 +1,6 @@
 import ArgumentParser
 import CassandraCatalog
+import IcebergCatalog
 import Columnar
 import Engine
 import SQL
@@ -35,6 +36,9 @@ struct MoveSQL: ParsableCommand {
     @Option(name: .customLong("backups"), help: ArgumentHelp("The folder of the default cassandra catalog (default: $MOVESQL_BACKUPS, else ./backups).", valueName: "DIR"))
     var backups: String?
 
+    @Option(name: .customLong("warehouse"), help: ArgumentHelp("The folder of the default iceberg catalog, its catalog.db inside (default: $MOVESQL_WAREHOUSE, else ./warehouse).", valueName: "DIR"))
+    var warehouse: String?
+
     @Option(name: .customLong("init"), help: ArgumentHelp("SQL run before anything else, e.g. ATTACH and SET statements (default: $MOVESQL_INIT).", valueName: "FILE"))
     var initFile: String?
 
@@ -44,6 +48,7 @@ struct MoveSQL: ParsableCommand {
         var env: [String: String] = [:]
         if let v = getenv("MOVESQL_BACKUPS") { env["MOVESQL_BACKUPS"] = String(cString: v) }
         try CassandraCatalog.install(in: session, folder: backups, environment: env)
+        try IcebergCatalog.install(in: session, warehouse: warehouse, environment: env)
         if let path = initFile ?? getenv("MOVESQL_INIT").map({ String(cString: $0) }) {
             guard let bytes = readFile(path) else {
                 writeStandardError("error: cannot read the init file \(path)\n")

@@ -83,7 +83,7 @@ struct ParserTests {
         #expect(cols[0].primaryKey && cols[1].notNull)
         guard case .createTable(_, let ucols, _, _, .some, _) = stmts[1] else { Issue.record("\(stmts[1])"); return }
         #expect(ucols.map(\.name.value) == ["x", "y"])
-        guard case .insert(_, let icols, let source) = stmts[2], case .values(let rows) = source.body else { Issue.record("\(stmts[2])"); return }
+        guard case .insert(_, let icols, let source, false) = stmts[2], case .values(let rows) = source.body else { Issue.record("\(stmts[2])"); return }
         #expect(icols.count == 2 && rows.count == 2)
         guard case .createFunction(_, let params, let returns, let body, _) = stmts[6] else { Issue.record("\(stmts[6])"); return }
         #expect(params.map(\.name.value) == ["x"] && returns?.description == "INT" && body.description == "(x + 1)")

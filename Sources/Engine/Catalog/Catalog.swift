@@ -106,11 +106,25 @@ public protocol TableWrite: AnyObject {
     func append(_ batch: Batch) throws
     /// Makes every appended batch visible at once.
     func commit() throws
+    /// Gives up the write: nothing becomes visible, and what was staged is removed.
+    func abort()
+}
+
+extension TableWrite {
+    public func abort() {}
 }
 
 /// A table that also accepts rows (the sink side: INSERT, CREATE TABLE AS).
 public protocol TableSink: TableProvider {
     func beginWrite() throws -> TableWrite
+    /// A write whose commit replaces every row of the table (INSERT OVERWRITE).
+    func beginOverwrite() throws -> TableWrite
+}
+
+extension TableSink {
+    public func beginOverwrite() throws -> TableWrite {
+        throw SQLError(.unsupported, "this table cannot be overwritten (INSERT OVERWRITE); use INSERT INTO")
+    }
 }
 
 extension TableSink {
@@ -151,13 +165,18 @@ public final class MemoryTable: TableSink, @unchecked Sendable {
         }
     }
 
-    public func beginWrite() throws -> TableWrite { Write(self) }
+    public func beginWrite() throws -> TableWrite { Write(self, replacing: false) }
+    public func beginOverwrite() throws -> TableWrite { Write(self, replacing: true) }
 
     final class Write: TableWrite {
         let table: MemoryTable
+        let replacing: Bool
         var staged: [Batch] = []
         var committed = false
-        init(_ table: MemoryTable) { self.table = table }
+        init(_ table: MemoryTable, replacing: Bool) {
+            self.table = table
+            self.replacing = replacing
+        }
         func append(_ b: Batch) throws {
             guard b.columns.count == table.schema.count else {
                 throw SQLError(.binder, "inserting \(b.columns.count) columns into a table of \(table.schema.count)")
@@ -169,7 +188,10 @@ public final class MemoryTable: TableSink, @unchecked Sendable {
             committed = true
             // Rebatched so that scans see full batches however small the appends were.
             let full = Executor.rebatch(staged)
-            table.lock.withLock { table.batches.append(contentsOf: full) }
+            table.lock.withLock {
+                if replacing { table.batches = [] }
+                table.batches.append(contentsOf: full)
+            }
         }
     }
 }

@@ -60,6 +60,25 @@ public protocol CatalogProvider: AnyObject, Sendable {
     func table(_ path: [String], version: TableVersion?, context: CatalogContext) throws -> TableProvider?
     /// Every table's path, for SHOW TABLES.
     func tableNames(context: CatalogContext) throws -> [[String]]
+    /// Creates an empty table (CREATE TABLE, and CREATE TABLE AS before its rows); false when
+    /// it exists already.
+    func createTable(_ path: [String], schema: [Field], context: CatalogContext) throws -> Bool
+    /// Drops a table; false when there is none.
+    func dropTable(_ path: [String], context: CatalogContext) throws -> Bool
+    /// Creates a namespace (CREATE SCHEMA); false when it exists already.
+    func createNamespace(_ path: [String], context: CatalogContext) throws -> Bool
+}
+
+extension CatalogProvider {
+    public func createTable(_ path: [String], schema: [Field], context: CatalogContext) throws -> Bool {
+        throw SQLError(.unsupported, "a \(kind) catalog does not create tables")
+    }
+    public func dropTable(_ path: [String], context: CatalogContext) throws -> Bool {
+        throw SQLError(.unsupported, "a \(kind) catalog does not drop tables")
+    }
+    public func createNamespace(_ path: [String], context: CatalogContext) throws -> Bool {
+        throw SQLError(.unsupported, "a \(kind) catalog has no namespaces to create")
+    }
 }
 
 /// Makes a catalog from `ATTACH 'url' AS name (TYPE kind, option value, …)`; options have

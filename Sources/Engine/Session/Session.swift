@@ -57,6 +57,60 @@ public final class Session {
     }
 
     /// The attached catalog a name starts with, and the rest of the name.
+    /// CREATE TABLE [AS] in an attached catalog: the table is created empty, then (for AS) the
+    /// query's rows are written in one commit; a failing query drops the table it created.
+    func createInCatalog(_ name: QualifiedName, columns: [ColumnDefinition], ifNotExists: Bool, orReplace: Bool, asQuery: Query?) throws -> StatementResult {
+        let c = catalogs[name[0].normalized.lowercased()]!
+        let path = name.dropFirst().map(\.normalized)
+        let display = name.map(\.value).joined(separator: ".")
+        var plan: Plan?
+        var schema: [Field]
+        if let asQuery {
+            var p = Optimizer.optimize(try binder().bindQuery(asQuery))
+            if !columns.isEmpty { p = try binder().rename(p, columns.map(\.name), at: nil) }
+            plan = p
+            schema = p.schema.map { Field($0.name, $0.type == .null ? .integer : $0.type) }
+        } else {
+            var seen = Set<String>()
+            schema = try columns.map { col -> Field in
+                guard seen.insert(col.name.normalized.lowercased()).inserted else { throw SQLError(.catalog, "column \(col.name.value) appears twice") }
+                return Field(col.name.normalized, try TypeMapping.type(col.type, at: nil), nullable: !col.notNull && !col.primaryKey)
+            }
+        }
+        if try c.table(path, version: nil, context: catalogContext) != nil {
+            if ifNotExists { return .ok("table \(display) exists") }
+            guard orReplace else { throw SQLError(.catalog, "table \(display) already exists") }
+            _ = try c.dropTable(path, context: catalogContext)
+        }
+        guard try c.createTable(path, schema: schema, context: catalogContext) else { throw SQLError(.catalog, "table \(display) already exists") }
+        guard let plan else { return .ok("created \(display)") }
+        do {
+            guard let sink = try c.table(path, version: nil, context: catalogContext) as? TableSink else {
+                throw SQLError(.catalog, "table \(display) was created but does not accept rows")
+            }
+            let target = sink.schema
+            let write = try sink.beginWrite()
+            var rows = 0
+            do {
+                let input = try Executor.build(plan, context)
+                while let b = try input.next() {
+                    try write.append(Batch(columns: try b.columns.enumerated().map {
+                        try Cast.cast($0.element, to: target[$0.offset].type, isTry: false).materialized()
+                    }, count: b.count))
+                    rows += b.count
+                }
+                try write.commit()
+            } catch {
+                write.abort()
+                throw error
+            }
+            return .ok("created \(display) with \(rows) rows")
+        } catch {
+            _ = try? c.dropTable(path, context: catalogContext)
+            throw error
+        }
+    }
+
     func attachedTable(_ name: QualifiedName) throws -> TableProvider? {
         guard name.count >= 2, let c = catalogs[name[0].normalized.lowercased()] else { return nil }
         return try c.table(name.dropFirst().map(\.normalized), version: nil, context: catalogContext)
@@ -74,6 +128,17 @@ public final class Session {
             var b = ColumnBuilder(type: .varchar)
             b.append(.string(text))
             return .rows(schema: [Field("plan", .varchar)], batches: [Batch(columns: [b.finish()], count: 1)])
+        case .createTable(let name, let columns, let ifNotExists, let orReplace, let asQuery, _)
+            where name.count >= 2 && catalogs[name[0].normalized.lowercased()] != nil:
+            return try createInCatalog(name, columns: columns, ifNotExists: ifNotExists, orReplace: orReplace, asQuery: asQuery)
+        case .createSchema(let name, let ifNotExists):
+            guard name.count >= 2, let c = catalogs[name[0].normalized.lowercased()] else {
+                throw SQLError(.catalog, "CREATE SCHEMA names a namespace of an attached catalog (e.g. iceberg.analytics)")
+            }
+            let path = name.dropFirst().map(\.normalized)
+            if try c.createNamespace(Array(path), context: catalogContext) { return .ok("created schema \(name.map(\.value).joined(separator: "."))") }
+            if ifNotExists { return .ok("schema \(name.map(\.value).joined(separator: ".")) exists") }
+            throw SQLError(.catalog, "schema \(name.map(\.value).joined(separator: ".")) already exists")
         case .createTable(let name, let columns, let ifNotExists, let orReplace, let asQuery, _):
             let key = name.map(\.normalized).joined(separator: ".")
             if catalog.table(key) != nil || views[key] != nil {
@@ -111,7 +176,7 @@ public final class Session {
             }
             try catalog.create(key, MemoryTable(schema: schema), replace: true)
             return .ok("created \(key)")
-        case .insert(let name, let columns, let source):
+        case .insert(let name, let columns, let source, let overwrite):
             let key = name.map(\.normalized).joined(separator: ".")
             guard let table = (try attachedTable(name) ?? catalog.table(key)) as? TableSink else {
                 throw SQLError(.catalog, "table \(name.map(\.value).joined(separator: ".")) does not exist or does not accept rows")
@@ -129,26 +194,37 @@ public final class Session {
             }
             // Batches stream into one write that becomes visible at the end: a failing row
             // inserts nothing.
-            let write = try table.beginWrite()
+            let write = overwrite ? try table.beginOverwrite() : try table.beginWrite()
             var inserted = 0
-            let input = try Executor.build(plan, context)
-            while let b = try input.next() {
-                var cols = schema.map { Column.constant(.null, type: $0.type, count: b.count) }
-                for (j, i) in targets.enumerated() {
-                    let c = try Cast.cast(b.columns[j], to: schema[i].type, isTry: false)
-                    if !schema[i].nullable && c.nullCount > 0 {
+            do {
+                let input = try Executor.build(plan, context)
+                while let b = try input.next() {
+                    var cols = schema.map { Column.constant(.null, type: $0.type, count: b.count) }
+                    for (j, i) in targets.enumerated() {
+                        let c = try Cast.cast(b.columns[j], to: schema[i].type, isTry: false)
+                        if !schema[i].nullable && c.nullCount > 0 {
+                            throw SQLError(.runtime, "NULL in column \(schema[i].name), which is NOT NULL")
+                        }
+                        cols[i] = c
+                    }
+                    for i in schema.indices where !schema[i].nullable && !targets.contains(i) {
                         throw SQLError(.runtime, "NULL in column \(schema[i].name), which is NOT NULL")
                     }
-                    cols[i] = c
+                    try write.append(Batch(columns: cols.map { $0.materialized() }, count: b.count))
+                    inserted += b.count
                 }
-                for i in schema.indices where !schema[i].nullable && !targets.contains(i) {
-                    throw SQLError(.runtime, "NULL in column \(schema[i].name), which is NOT NULL")
-                }
-                try write.append(Batch(columns: cols.map { $0.materialized() }, count: b.count))
-                inserted += b.count
+                try write.commit()
+            } catch {
+                write.abort()
+                throw error
             }
-            try write.commit()
-            return .ok("\(inserted) rows inserted")
+            return .ok("\(inserted) rows \(overwrite ? "written over the table's" : "inserted")")
+        case .dropTable(let name, let ifExists, false) where name.count >= 2 && catalogs[name[0].normalized.lowercased()] != nil:
+            let c = catalogs[name[0].normalized.lowercased()]!
+            if try !c.dropTable(name.dropFirst().map(\.normalized), context: catalogContext) && !ifExists {
+                throw SQLError(.catalog, "table \(name.map(\.value).joined(separator: ".")) does not exist")
+            }
+            return .ok("dropped \(name.map(\.value).joined(separator: "."))")
         case .dropTable(let name, let ifExists, let isView):
             let key = name.map(\.normalized).joined(separator: ".")
             if isView {

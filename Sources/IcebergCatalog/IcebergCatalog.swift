@@ -1,0 +1,177 @@
+import Columnar
+import Engine
+import Foundation
+import Iceberg
+import Parquet
+import SQL
+
+/// The `iceberg` catalog: Iceberg tables of a warehouse folder and its SQLite catalog (the
+/// layout pyiceberg's SqlCatalog opens) as engine tables. `iceberg.ns.t` names namespace and
+/// table; CREATE SCHEMA / CREATE TABLE [AS] / INSERT [OVERWRITE] / DROP TABLE write through it.
+public final class IcebergCatalog: CatalogProvider, @unchecked Sendable {
+    public let kind = "iceberg"
+    public let warehouse: String
+    public let catalogPath: String
+    public let catalogName: String
+    public var writeOptions = ParquetWriteOptions()
+    private var opened: SQLiteCatalog?
+    private let lock = NSLock()
+
+    /// Nothing is created until something is written: reading an absent warehouse finds no tables.
+    public init(warehouse: String, catalogPath: String? = nil, catalogName: String = "default") throws {
+        func absolute(_ p: String) -> String {
+            ((p.hasPrefix("/") ? p : FileManager.default.currentDirectoryPath + "/" + p) as NSString).standardizingPath
+        }
+        self.warehouse = absolute(warehouse)
+        self.catalogPath = absolute(catalogPath ?? warehouse + "/catalog.db")
+        self.catalogName = catalogName
+    }
+
+    /// The SQLite catalog, opened (and, when `create`, made) on first use; nil when it does
+    /// not exist and nothing is to be written.
+    func catalog(create: Bool) throws -> SQLiteCatalog? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let opened { return opened }
+        guard create || FileManager.default.fileExists(atPath: catalogPath) else { return nil }
+        let c = try SQLiteCatalog(path: catalogPath, name: catalogName)
+        opened = c
+        return c
+    }
+
+    var catalog: SQLiteCatalog { get throws { try catalog(create: true)! } }
+
+    func split(_ path: [String]) throws -> (String, String) {
+        guard path.count == 2 else {
+            throw SQLError(.catalog, "an Iceberg table is named iceberg.<namespace>.<table>, not \(path.joined(separator: "."))")
+        }
+        return (path[0], path[1])
+    }
+
+    public func table(_ path: [String], version: TableVersion?, context: CatalogContext) throws -> TableProvider? {
+        let (ns, name) = try split(path)
+        guard let c = try wrap({ try catalog(create: false) }) else { return nil }
+        guard let t = try wrap({ try IcebergTable.load(catalog: c, namespace: ns, name: name) }) else { return nil }
+        if version != nil { throw SQLError(.unsupported, "time travel on Iceberg tables comes with the Iceberg reader") }
+        return try IcebergSinkTable(table: t, catalog: self, context: context)
+    }
+
+    public func tableNames(context: CatalogContext) throws -> [[String]] {
+        try wrap {
+            guard let c = try catalog(create: false) else { return [] }
+            return try c.namespaces().flatMap { ns in try c.tables(in: ns).map { [ns, $0] } }
+        }
+    }
+
+    public func createTable(_ path: [String], schema: [Field], context: CatalogContext) throws -> Bool {
+        let (ns, name) = try split(path)
+        return try wrap {
+            let c = try catalog
+            if try IcebergTable.load(catalog: c, namespace: ns, name: name) != nil { return false }
+            _ = try IcebergTable.create(catalog: c, warehouse: warehouse, namespace: ns, name: name, schema: try IcebergSchema.fresh(schema))
+            return true
+        }
+    }
+
+    public func dropTable(_ path: [String], context: CatalogContext) throws -> Bool {
+        let (ns, name) = try split(path)
+        // As pyiceberg's drop_table: the catalog forgets the table; its files stay.
+        return try wrap { try catalog(create: false)?.drop(namespace: ns, table: name) ?? false }
+    }
+
+    public func createNamespace(_ path: [String], context: CatalogContext) throws -> Bool {
+        guard path.count == 1 else { throw SQLError(.catalog, "an Iceberg namespace is one name: iceberg.<namespace>") }
+        return try wrap {
+            let c = try catalog
+            if try c.namespaceExists(path[0]) { return false }
+            try c.createNamespace(path[0])
+            return true
+        }
+    }
+
+    func wrap<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as IcebergError { throw SQLError(.catalog, e.message) } catch let e as ParquetError {
+            throw SQLError(.runtime, e.message)
+        }
+    }
+
+    /// `ATTACH 'file:///warehouse' AS lake (TYPE iceberg [, CATALOG '/path/catalog.db'] [, NAME 'default'])`.
+    public static let factory: CatalogFactory = { url, options in
+        let path = url.hasPrefix("file://") ? String(url.dropFirst("file://".count)) : url
+        guard !url.contains("://") || url.hasPrefix("file://") else { throw SQLError(.unsupported, "an Iceberg warehouse is a file:// folder for now, not \(url)") }
+        return try IcebergCatalog(warehouse: path, catalogPath: options["catalog"], catalogName: options["name"] ?? "default")
+    }
+
+    /// The default `iceberg` catalog: `--warehouse`, else `$MOVESQL_WAREHOUSE`, else ./warehouse
+    /// (created when first written), with its catalog at `<warehouse>/catalog.db`.
+    public static func install(in session: Session, warehouse: String?, environment: [String: String]) throws {
+        session.catalogTypes["iceberg"] = factory
+        let path = warehouse ?? environment["MOVESQL_WAREHOUSE"] ?? "./warehouse"
+        try session.attach("iceberg", try IcebergCatalog(warehouse: path))
+    }
+}
+
+/// One Iceberg table as an engine table: its schema, and writes that become one snapshot.
+final class IcebergSinkTable: TableSink, @unchecked Sendable {
+    let table: IcebergTable
+    let catalog: IcebergCatalog
+    let context: CatalogContext
+    let schema: [Field]
+
+    init(table: IcebergTable, catalog: IcebergCatalog, context: CatalogContext) throws {
+        self.table = table
+        self.catalog = catalog
+        self.context = context
+        schema = try catalog.wrap { try table.schema.fields.map { Field($0.name, $0.type.engineType, nullable: !$0.required) } }
+    }
+
+    var estimatedRows: Int? { nil }
+
+    func partitions(_ request: ScanRequest) throws -> [ScanPartition] {
+        throw SQLError(.unsupported, "reading iceberg.\(table.qualifiedName) comes with the Iceberg reader; meanwhile pyiceberg and DuckDB open it (catalog \(catalog.catalogPath), warehouse \(catalog.warehouse))")
+    }
+
+    func beginWrite() throws -> TableWrite { try Write(self, operation: .append) }
+    func beginOverwrite() throws -> TableWrite { try Write(self, operation: .overwrite) }
+
+    final class Write: TableWrite {
+        let sink: IcebergSinkTable
+        let operation: IcebergTable.Operation
+        let writer: IcebergTableWriter
+        var rows = 0
+        var committed = false
+
+        init(_ sink: IcebergSinkTable, operation: IcebergTable.Operation) throws {
+            self.sink = sink
+            self.operation = operation
+            writer = try sink.catalog.wrap { try IcebergTableWriter(table: sink.table, options: sink.catalog.writeOptions) }
+        }
+
+        func append(_ batch: Batch) throws {
+            do {
+                try sink.catalog.wrap { try writer.write(batch) }
+                rows += batch.count
+            } catch {
+                writer.abort()
+                throw error
+            }
+        }
+
+        func abort() {
+            if !committed { writer.abort() }
+        }
+
+        func commit() throws {
+            guard !committed else { throw SQLError(.runtime, "a write was committed twice") }
+            committed = true
+            let files: [DataFile]
+            do { files = try sink.catalog.wrap { try writer.finish() } } catch {
+                writer.abort()
+                throw error
+            }
+            let snapshot = try sink.catalog.wrap { try sink.table.commit(files, operation: operation) }
+            let bytes = files.reduce(Int64(0)) { $0 + $1.sizeInBytes }
+            sink.context.note("committed snapshot \(snapshot) of iceberg.\(sink.table.qualifiedName) (\(operation.rawValue)): \(rows) rows in \(files.count) Parquet file\(files.count == 1 ? "" : "s"), \(bytes) bytes")
+        }
+    }
+}
