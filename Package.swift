@@ -54,7 +54,7 @@ let package = Package(
             ]
         ),
         // Locates ../shared for the test targets that read its fixtures.
-        .target(name: "FixtureSupport", path: "Tests/FixtureSupport"),
+        .target(name: "FixtureSupport", dependencies: ["Columnar"], path: "Tests/FixtureSupport", exclude: ["interop.py"]),
         .testTarget(
             name: "CassandraTests",
             dependencies: ["Cassandra", "Digests", "JSON", "ObjectStore", "FixtureSupport"],

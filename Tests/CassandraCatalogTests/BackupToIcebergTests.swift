@@ -12,55 +12,9 @@ import Testing
 /// (CREATE TABLE AS, INSERT, INSERT OVERWRITE), read back by pyiceberg row for row.
 @Suite(.serialized, .enabled(if: Fixtures.pythonAvailable, Fixtures.pythonSkipReason))
 struct BackupToIcebergTests {
-    static func canonical(_ v: Value) -> String {
-        switch v {
-        case .null: return "null"
-        case .bool(let b): return b ? "true" : "false"
-        case .int(let x), .time(let x), .timestamp(let x): return String(x)
-        case .date(let d): return String(d)
-        case .double(let d): return bits(d)
-        case .float(let f): return bits(Double(f))
-        case .string(let s): return json(s)
-        case .blob(let b): return json("x:" + b.map { String(format: "%02x", $0) }.joined())
-        case .uuid(let u): return json("x:" + (0..<16).map { String(format: "%02x", UInt8(truncatingIfNeeded: u >> UInt128(8 * (15 - $0)))) }.joined())
-        case .list(let items): return "[" + items.map(canonical).joined(separator: ",") + "]"
-        case .map(let ks, let vs): return "[" + zip(ks, vs).map { "[\(canonical($0)),\(canonical($1))]" }.joined(separator: ",") + "]"
-        case .decimal(let u, let s):
-            let negative = u < 0
-            var digits = String(negative ? (0 - u).magnitude : u.magnitude)
-            if s > 0 {
-                if digits.count <= s { digits = String(repeating: "0", count: s - digits.count + 1) + digits }
-                digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -s))
-            }
-            return json((negative ? "-" : "") + digits)
-        default: return "?\(v)"
-        }
-    }
-
-    static func bits(_ d: Double) -> String {
-        if d.isNaN { return json("nan") }
-        let h = String(d.bitPattern, radix: 16)
-        return json("f:" + String(repeating: "0", count: 16 - h.count) + h)
-    }
-
-    static func json(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out + "\""
-    }
-
     static func rows(_ session: Session, _ sql: String) throws -> [String] {
         guard case .rows(let schema, let batches)? = try session.execute(sql).last else { return [] }
-        return batches.flatMap { b in (0..<b.count).map { i -> String in
-            let fields = zip(schema, b.row(i)).map { (json($0.name), canonical($1)) }.sorted { $0.0 < $1.0 }
-            return "{" + fields.map { "\($0.0):\($0.1)" }.joined(separator: ",") + "}"
-        } }.sorted()
+        return batches.flatMap { b in (0..<b.count).map { Canonical.row(b.row($0), schema) } }.sorted()
     }
 
     @Test func backupTablesMoveIntoIcebergExactly() throws {

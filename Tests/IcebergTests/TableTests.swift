@@ -38,10 +38,8 @@ struct TableTests {
     }
 
     static func canonical(_ rows: [[Value]], _ schema: IcebergSchema) -> [String] {
-        let nodes = schema.parquet
-        return rows.map { r in
-            ParquetInteropTestsCanonical.row(r, nodes)
-        }.sorted()
+        let fields = schema.fields.map { Field($0.name, $0.type.engineType, nullable: !$0.required) }
+        return rows.map { Canonical.row($0, fields) }.sorted()
     }
 
     @Test func pyicebergReadsEverySnapshotAndAppends() throws {
@@ -111,57 +109,3 @@ struct TableTests {
     }
 }
 
-/// The canonical JSON rows of check_table.py / read_parquet.py, from values and Parquet nodes.
-enum ParquetInteropTestsCanonical {
-    static func json(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out + "\""
-    }
-
-    static func hex(_ b: [UInt8]) -> String { "x:" + b.map { String(format: "%02x", $0) }.joined() }
-
-    static func value(_ v: Value, _ node: ParquetNode) -> String {
-        switch (v, node.kind) {
-        case (.null, _): return "null"
-        case (.bool(let b), _): return b ? "true" : "false"
-        case (.int(let x), _), (.time(let x), _), (.timestamp(let x), _): return String(x)
-        case (.date(let d), _): return String(d)
-        case (.float(let f), _): return bits(Double(f))
-        case (.double(let d), _): return bits(d)
-        case (.decimal(let u, let s), _):
-            let negative = u < 0
-            var digits = String(negative ? (0 - u).magnitude : u.magnitude)
-            if s > 0 {
-                if digits.count <= s { digits = String(repeating: "0", count: s - digits.count + 1) + digits }
-                digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -s))
-            }
-            return json((negative ? "-" : "") + digits)
-        case (.string(let s), _): return json(s)
-        case (.blob(let b), _): return json(hex(b))
-        case (.uuid(let u), _): return json(hex((0..<16).map { UInt8(truncatingIfNeeded: u >> UInt128(8 * (15 - $0))) }))
-        case (.list(let items), .list(let element)): return "[" + items.map { value($0, element) }.joined(separator: ",") + "]"
-        case (.map(let ks, let vs), .map(let kn, let vn)): return "[" + zip(ks, vs).map { "[\(value($0, kn)),\(value($1, vn))]" }.joined(separator: ",") + "]"
-        case (.structure(let fs), .structure(let nodes)):
-            let parts = zip(fs, nodes).map { (json($1.name), value($0, $1)) }.sorted { $0.0 < $1.0 }
-            return "{" + parts.map { "\($0.0):\($0.1)" }.joined(separator: ",") + "}"
-        default: return "?\(v)"
-        }
-    }
-
-    static func bits(_ d: Double) -> String {
-        if d.isNaN { return json("nan") }
-        let h = String(d.bitPattern, radix: 16)
-        return json("f:" + String(repeating: "0", count: 16 - h.count) + h)
-    }
-
-    static func row(_ r: [Value], _ nodes: [ParquetNode]) -> String {
-        value(.structure(r), ParquetNode(name: "", fieldId: nil, required: true, kind: .structure(nodes)))
-    }
-}

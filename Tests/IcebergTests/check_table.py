@@ -1,41 +1,21 @@
 """Opens a table movesql wrote through pyiceberg's SqlCatalog and prints what the test
 compares: every snapshot's rows (canonical JSON), a filtered scan (bounds used for pruning),
 DuckDB's count over the data files, then appends rows with pyiceberg and reports the result."""
-import datetime, decimal, json, struct, sys, uuid
+import os
+import sys
+
+import json
 import duckdb
 import pyarrow as pa
 from pyiceberg.catalog.sql import SqlCatalog
 
-EPOCH = datetime.datetime(1970, 1, 1)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "FixtureSupport"))
+from interop import canonical  # noqa: E402
 
-
-def norm(v):
-    if v is None or isinstance(v, (bool, int, str)):
-        return v
-    if isinstance(v, float):
-        return "nan" if v != v else "f:" + struct.pack(">d", v).hex()
-    if isinstance(v, decimal.Decimal):
-        return format(v, "f")
-    if isinstance(v, (bytes, bytearray)):
-        return "x:" + bytes(v).hex()
-    if isinstance(v, uuid.UUID):
-        return "x:" + v.hex
-    if isinstance(v, datetime.datetime):
-        if v.tzinfo is not None:
-            v = v.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-        d = v - EPOCH
-        return (d.days * 86400 + d.seconds) * 1_000_000 + d.microseconds
-    if isinstance(v, datetime.date):
-        return (v - EPOCH.date()).days
-    if isinstance(v, dict):
-        return {k: norm(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [norm(e) for e in v]
-    raise TypeError(type(v))
 
 
 def rows(arrow):
-    out = [json.dumps(norm(r), sort_keys=True, separators=(",", ":"), ensure_ascii=False) for r in arrow.to_pylist()]
+    out = [canonical(r) for r in arrow.to_pylist()]
     return sorted(out)
 
 

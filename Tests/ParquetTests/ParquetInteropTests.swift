@@ -93,63 +93,9 @@ struct ParquetInteropTests {
         return Batch(columns: builders.map { $0.finish() }, count: rows.count)
     }
 
-    // MARK: the canonical JSON read_parquet.py prints
+    static var fields: [Field] { zip(schema, types).map { Field($0.name, $1, nullable: !$0.required) } }
 
-    static func json(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out + "\""
-    }
-
-    static func hex(_ b: [UInt8]) -> String { "x:" + b.map { String(format: "%02x", $0) }.joined() }
-
-    static func bits(_ d: Double) -> String {
-        if d.isNaN { return json("nan") }
-        let h = String(d.bitPattern, radix: 16)
-        return json("f:" + String(repeating: "0", count: 16 - h.count) + h)
-    }
-
-    static func decimal(_ u: Int128, _ scale: Int) -> String {
-        let negative = u < 0
-        var digits = String(negative ? (0 - u).magnitude : u.magnitude)
-        if scale > 0 {
-            if digits.count <= scale { digits = String(repeating: "0", count: scale - digits.count + 1) + digits }
-            digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -scale))
-        }
-        return json((negative ? "-" : "") + digits)
-    }
-
-    static func canonical(_ v: Value, _ node: ParquetNode) -> String {
-        switch (v, node.kind) {
-        case (.null, _): return "null"
-        case (.bool(let b), _): return b ? "true" : "false"
-        case (.int(let x), _), (.time(let x), _), (.timestamp(let x), _): return String(x)
-        case (.date(let d), _): return String(d)
-        case (.float(let f), _): return bits(Double(f))
-        case (.double(let d), _): return bits(d)
-        case (.decimal(let u, let s), _): return decimal(u, s)
-        case (.string(let s), _): return json(s)
-        case (.blob(let b), _): return json(hex(b))
-        case (.uuid(let u), _): return json(hex((0..<16).map { UInt8(truncatingIfNeeded: u >> UInt128(8 * (15 - $0))) }))
-        case (.list(let items), .list(let element)): return "[" + items.map { canonical($0, element) }.joined(separator: ",") + "]"
-        case (.map(let ks, let vs), .map(let kn, let vn)):
-            return "[" + zip(ks, vs).map { "[\(canonical($0, kn)),\(canonical($1, vn))]" }.joined(separator: ",") + "]"
-        case (.structure(let fields), .structure(let nodes)):
-            let parts = zip(fields, nodes).map { (json($1.name), canonical($0, $1)) }.sorted { $0.0 < $1.0 }
-            return "{" + parts.map { "\($0.0):\($0.1)" }.joined(separator: ",") + "}"
-        default: return "?\(v)"
-        }
-    }
-
-    static func canonicalRow(_ row: [Value]) -> String {
-        canonical(.structure(row), ParquetNode(name: "", fieldId: nil, required: true, kind: .structure(schema)))
-    }
+    static func canonicalRow(_ row: [Value]) -> String { Canonical.row(row, fields) }
 
     enum Scalar: Decodable, Equatable {
         case int(Int64)
@@ -164,8 +110,8 @@ struct ParquetInteropTests {
     }
 
     /// What read_parquet.py prints for a bound: the canonical form, unquoted.
-    static func scalar(_ v: Value, _ node: ParquetNode) -> Scalar {
-        let c = canonical(v, node)
+    static func scalar(_ v: Value, _ type: DataType) -> Scalar {
+        let c = Canonical.value(v, type)
         if let i = Int64(c) { return .int(i) }
         return .string(String(c.dropFirst().dropLast()).replacingOccurrences(of: "\\\"", with: "\"").replacingOccurrences(of: "\\\\", with: "\\"))
     }
@@ -271,8 +217,8 @@ struct ParquetInteropTests {
                 let values = groupRows.map { $0[k] }.filter { !$0.isNull }
                 let ordered = values.sorted { a, b in Self.precedes(a, b) }
                 #expect(g.columns[k].null_count == groupRows.count - values.count, "\(node.name)")
-                #expect(g.columns[k].min == ordered.first.map { Self.scalar($0, node) }, "\(node.name) min")
-                #expect(g.columns[k].max == ordered.last.map { Self.scalar($0, node) }, "\(node.name) max")
+                #expect(g.columns[k].min == ordered.first.map { Self.scalar($0, Self.types[k]) }, "\(node.name) min")
+                #expect(g.columns[k].max == ordered.last.map { Self.scalar($0, Self.types[k]) }, "\(node.name) max")
             }
         }
     }

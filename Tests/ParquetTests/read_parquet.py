@@ -1,37 +1,14 @@
 """Reads a Parquet file with pyarrow and prints what a test compares: the schema with field
 ids, every row normalized to canonical JSON, and each row group's column statistics."""
-import datetime, decimal, json, struct, sys, uuid
+import os
+import sys
+
+import json
 import pyarrow.parquet as pq
 
-EPOCH = datetime.datetime(1970, 1, 1)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "FixtureSupport"))
+from interop import canonical, norm  # noqa: E402
 
-
-def norm(v):
-    if v is None or isinstance(v, bool) or isinstance(v, int) or isinstance(v, str):
-        return v
-    if isinstance(v, float):
-        return "nan" if v != v else "f:" + struct.pack(">d", v).hex()
-    if isinstance(v, decimal.Decimal):
-        return format(v, "f")
-    if isinstance(v, (bytes, bytearray)):
-        return "x:" + bytes(v).hex()
-    if isinstance(v, uuid.UUID):
-        return "x:" + v.hex
-    if isinstance(v, datetime.datetime):
-        if v.tzinfo is not None:
-            v = v.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-        d = v - EPOCH
-        return (d.days * 86400 + d.seconds) * 1_000_000 + d.microseconds
-    if isinstance(v, datetime.date):
-        return (v - EPOCH.date()).days
-    if isinstance(v, datetime.time):
-        return ((v.hour * 60 + v.minute) * 60 + v.second) * 1_000_000 + v.microsecond
-    if isinstance(v, dict):
-        return {k: norm(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        # Map entries come as (key, value) tuples: [key, value] like list elements.
-        return [norm(e) for e in v]
-    raise TypeError(type(v))
 
 
 def main(path):
@@ -60,7 +37,7 @@ def main(path):
     for field in arrow:
         walk(field, "")
     table = f.read()
-    rows = [json.dumps(norm(r), sort_keys=True, separators=(",", ":"), ensure_ascii=False) for r in table.to_pylist()]
+    rows = [canonical(r) for r in table.to_pylist()]
     groups = []
     for g in range(md.num_row_groups):
         rg = md.row_group(g)
