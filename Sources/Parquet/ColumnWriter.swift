@@ -48,11 +48,16 @@ final class ColumnChunkWriter {
     private var usedDictionary = false
     private var chunkMin: StatValue?
     private var chunkMax: StatValue?
+    // Integer and floating bounds kept unboxed on the hot path, folded in at chunk end.
+    private var intMin = Int64.max, intMax = Int64.min, hasInts = false
+    private var doubleMin = Double.infinity, doubleMax = -Double.infinity, hasDoubles = false
 
     // The dictionary (of this row group's chunk).
     private var dictionaryOn: Bool
     private var fixedDictionary: [UInt64: UInt32] = [:]
     private var bytesDictionary: [[UInt8]: UInt32] = [:]
+    /// FIXED values of up to 16 bytes (uuids, decimals) keyed without allocating.
+    private var wideDictionary: [UInt128: UInt32] = [:]
     private var dictionaryPlain: [UInt8] = []
     private var dictionaryCount: UInt32 = 0
 
@@ -96,9 +101,29 @@ final class ColumnChunkWriter {
         pageNulls += 1
     }
 
+    @inline(__always) private func statInt(_ v: Int64) {
+        hasInts = true
+        if v < intMin { intMin = v }
+        if v > intMax { intMax = v }
+    }
+
+    @inline(__always) private func statDouble(_ v: Double) {
+        hasDoubles = true
+        if v < doubleMin || (v == 0 && doubleMin == 0 && v.sign == .minus) { doubleMin = v }
+        if v > doubleMax || (v == 0 && doubleMax == 0 && v.sign == .plus) { doubleMax = v }
+    }
+
+    /// Folds the unboxed bounds into the chunk's.
+    private func foldStats() {
+        if hasInts { stat(.int(intMin)); stat(.int(intMax)) }
+        if hasDoubles { stat(.double(doubleMin)); stat(.double(doubleMax)) }
+        intMin = .max; intMax = .min; hasInts = false
+        doubleMin = .infinity; doubleMax = -.infinity; hasDoubles = false
+    }
+
     func append(int64 v: Int64, def: Int, rep: Int) {
         levels(def: def, rep: rep)
-        stat(.int(v))
+        statInt(v)
         if leaf.physical == .int32 {
             addFixed(UInt64(UInt32(bitPattern: Int32(truncatingIfNeeded: v)))) { $0.appendLE(Int32(truncatingIfNeeded: v)) }
         } else {
@@ -108,7 +133,7 @@ final class ColumnChunkWriter {
 
     func append(bool v: Bool, def: Int, rep: Int) {
         levels(def: def, rep: rep)
-        stat(.int(v ? 1 : 0))
+        statInt(v ? 1 : 0)
         // Booleans are bit-packed at page end; one byte each until then.
         plain.append(v ? 1 : 0)
         usedPlain = true
@@ -121,10 +146,10 @@ final class ColumnChunkWriter {
         } else if v == 0 {
             // Bounds order -0.0 before +0.0, so a zero of either sign may lower the min to
             // -0.0 and raise the max to +0.0 (Parquet's rule for writers).
-            stat(.double(-0.0))
-            stat(.double(0.0))
+            statDouble(-0.0)
+            statDouble(0.0)
         } else {
-            stat(.double(v))
+            statDouble(v)
         }
         if leaf.physical == .float {
             let f = Float(v)
@@ -138,6 +163,20 @@ final class ColumnChunkWriter {
         levels(def: def, rep: rep)
         statBytes(v)
         let fixed = leaf.physical == .fixedLenByteArray
+        if dictionaryOn && fixed && v.count <= 16 {
+            var key: UInt128 = 0
+            for b in v { key = key << 8 | UInt128(b) }
+            if let i = wideDictionary[key] {
+                indices.append(i)
+            } else {
+                dictionaryPlain.append(contentsOf: v)
+                wideDictionary[key] = dictionaryCount
+                indices.append(dictionaryCount)
+                dictionaryCount += 1
+                checkDictionarySize()
+            }
+            return
+        }
         if dictionaryOn {
             let key = [UInt8](v)
             if let i = bytesDictionary[key] {
@@ -289,6 +328,7 @@ final class ColumnChunkWriter {
     /// chunk's bytes and writes its ColumnMetaData fields once `offset` is known.
     func finishChunk() throws -> (bytes: [UInt8], meta: (Int64) -> (inout ThriftWriter) -> Void) {
         try flushPage()
+        foldStats()
         var out: [UInt8] = []
         var dictionaryPageSize = 0
         if usedDictionary {
@@ -333,6 +373,7 @@ final class ColumnChunkWriter {
         dataPageCount = 0
         fixedDictionary = [:]
         bytesDictionary = [:]
+        wideDictionary = [:]
         dictionaryPlain = []
         dictionaryCount = 0
         dictionaryOn = options.dictionary && leaf.physical != .boolean

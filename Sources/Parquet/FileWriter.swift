@@ -116,27 +116,37 @@ public final class ParquetFileWriter {
             if node.required { throw ParquetError("column \(node.name) is required but row \(totalRows + groupRows + Int64(i)) is null") }
             return true
         }
-        for i in 0..<rows {
-            try w.beginRecord()
-            if try nullCheck(i) { w.appendNull(def: 0, rep: 0); continue }
-            switch column.data {
-            case .bool(let a): w.append(bool: a[i], def: def, rep: 0)
-            case .int8(let a): w.append(int64: Int64(a[i]), def: def, rep: 0)
-            case .int16(let a): w.append(int64: Int64(a[i]), def: def, rep: 0)
-            case .int32(let a): w.append(int64: Int64(a[i]), def: def, rep: 0)
-            case .int64(let a):
-                try appendInt64(a[i], node: node, writer: w, def: def, rep: 0)
-            case .float32(let a): w.append(double: Double(a[i]), def: def, rep: 0)
-            case .float64(let a): w.append(double: a[i], def: def, rep: 0)
-            case .bytes, .constant:
-                if case .constant(let v) = column.data, !(v.isString || v.isBlob) {
-                    try appendValue(v, node: node, writer: w, def: def, rep: 0)
-                } else {
-                    column.withBytes(at: i) { w.append(bytes: $0, def: def, rep: 0) }
-                }
-            default:
-                try appendValue(column.value(at: i), node: node, writer: w, def: def, rep: 0)
+        // One loop per layout, so that the switch and the array binding happen once per batch.
+        @inline(__always) func each(_ body: (Int) throws -> Void) throws {
+            for i in 0..<rows {
+                try w.beginRecord()
+                if try nullCheck(i) { w.appendNull(def: 0, rep: 0); continue }
+                try body(i)
             }
+        }
+        switch column.data {
+        case .bool(let a): try each { w.append(bool: a[$0], def: def, rep: 0) }
+        case .int8(let a): try each { w.append(int64: Int64(a[$0]), def: def, rep: 0) }
+        case .int16(let a): try each { w.append(int64: Int64(a[$0]), def: def, rep: 0) }
+        case .int32(let a): try each { w.append(int64: Int64(a[$0]), def: def, rep: 0) }
+        case .int64(let a): try each { try appendInt64(a[$0], node: node, writer: w, def: def, rep: 0) }
+        case .float32(let a): try each { w.append(double: Double(a[$0]), def: def, rep: 0) }
+        case .float64(let a): try each { w.append(double: a[$0], def: def, rep: 0) }
+        case .bytes(let offsets, let bytes):
+            try bytes.withUnsafeBytes { raw in
+                try each { i in w.append(bytes: UnsafeRawBufferPointer(rebasing: raw[Int(offsets[i])..<Int(offsets[i + 1])]), def: def, rep: 0) }
+            }
+        case .int128(let a) where w.leaf.physical == .fixedLenByteArray:
+            try each { fixedDecimal(a[$0], node: node, writer: w, def: def, rep: 0) }
+        case .uint128(let a):
+            try each { i in
+                var be = a[i].bigEndian
+                withUnsafeBytes(of: &be) { w.append(bytes: $0, def: def, rep: 0) }
+            }
+        case .constant(let v):
+            try each { _ in try appendValue(v, node: node, writer: w, def: def, rep: 0) }
+        default:
+            try each { try appendValue(column.value(at: $0), node: node, writer: w, def: def, rep: 0) }
         }
     }
 
@@ -173,11 +183,11 @@ public final class ParquetFileWriter {
         }
     }
 
+    /// A decimal as FIXED: the last `typeLength` bytes of its 16-byte big-endian two's complement.
     private func fixedDecimal(_ u: Int128, node: ParquetNode, writer w: ColumnChunkWriter, def: Int, rep: Int) {
         let n = w.leaf.typeLength ?? 16
-        var be = [UInt8](repeating: 0, count: n)
-        for k in 0..<n { be[n - 1 - k] = UInt8(truncatingIfNeeded: u >> Int128(8 * k)) }
-        be.withUnsafeBytes { w.append(bytes: $0, def: def, rep: rep) }
+        var be = u.bigEndian
+        withUnsafeBytes(of: &be) { w.append(bytes: UnsafeRawBufferPointer(rebasing: $0[(16 - n)...]), def: def, rep: rep) }
     }
 
     /// Dremel shredding of one value of a nested node into its leaves (`leaves`): `def` is the
