@@ -163,32 +163,18 @@ final class ColumnChunkWriter {
         levels(def: def, rep: rep)
         statBytes(v)
         let fixed = leaf.physical == .fixedLenByteArray
+        let encode = { (out: inout [UInt8]) in
+            if !fixed { out.appendLE(UInt32(v.count)) }
+            out.append(contentsOf: v)
+        }
         if dictionaryOn && fixed && v.count <= 16 {
             var key: UInt128 = 0
             for b in v { key = key << 8 | UInt128(b) }
-            if let i = wideDictionary[key] {
-                indices.append(i)
-            } else {
-                dictionaryPlain.append(contentsOf: v)
-                wideDictionary[key] = dictionaryCount
-                indices.append(dictionaryCount)
-                dictionaryCount += 1
-                checkDictionarySize()
-            }
+            dictionaryIndex(&wideDictionary, key, encode)
             return
         }
         if dictionaryOn {
-            let key = [UInt8](v)
-            if let i = bytesDictionary[key] {
-                indices.append(i)
-            } else {
-                if !fixed { dictionaryPlain.appendLE(UInt32(v.count)) }
-                dictionaryPlain.append(contentsOf: v)
-                bytesDictionary[key] = dictionaryCount
-                indices.append(dictionaryCount)
-                dictionaryCount += 1
-                checkDictionarySize()
-            }
+            dictionaryIndex(&bytesDictionary, [UInt8](v), encode)
             return
         }
         if !fixed { plain.appendLE(UInt32(v.count)) }
@@ -196,17 +182,22 @@ final class ColumnChunkWriter {
         usedPlain = true
     }
 
+    /// The value's dictionary index, the value added (PLAIN, by `encode`) when it is new.
+    @inline(__always) private func dictionaryIndex<K: Hashable>(_ dictionary: inout [K: UInt32], _ key: K, _ encode: (inout [UInt8]) -> Void) {
+        if let i = dictionary[key] {
+            indices.append(i)
+            return
+        }
+        encode(&dictionaryPlain)
+        dictionary[key] = dictionaryCount
+        indices.append(dictionaryCount)
+        dictionaryCount += 1
+        checkDictionarySize()
+    }
+
     @inline(__always) private func addFixed(_ key: UInt64, _ encode: (inout [UInt8]) -> Void) {
         if dictionaryOn {
-            if let i = fixedDictionary[key] {
-                indices.append(i)
-            } else {
-                encode(&dictionaryPlain)
-                fixedDictionary[key] = dictionaryCount
-                indices.append(dictionaryCount)
-                dictionaryCount += 1
-                checkDictionarySize()
-            }
+            dictionaryIndex(&fixedDictionary, key, encode)
             return
         }
         encode(&plain)
