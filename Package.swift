@@ -71,6 +71,11 @@ let package = Package(
             exclude: ["check_table.py"]
         ),
         .testTarget(
+            name: "IcebergCatalogTests",
+            dependencies: ["IcebergCatalog", "Iceberg", "Engine", "Columnar", "SQL", "JSON", "FixtureSupport"],
+            exclude: ["check_partitions.py"]
+        ),
+        .testTarget(
             name: "AvroTests",
             dependencies: ["Avro", "JSON", "FixtureSupport"],
             exclude: ["read_avro.py"]

@@ -13,7 +13,10 @@ enum ManifestSchemas {
     }
 
     /// `manifest_entry` for an unpartitioned spec (the partition record has no fields).
-    static let manifestEntry: String = """
+    static let manifestEntry = manifestEntry(partition: PartitionAvro.record([]))
+
+    /// `manifest_entry` with the partition record (field 102) of a spec.
+    static func manifestEntry(partition: String) -> String { """
     {"type": "record", "name": "manifest_entry", "fields": [
      {"name": "status", "type": "int", "field-id": 0},
      {"name": "snapshot_id", "type": ["null", "long"], "default": null, "field-id": 1},
@@ -23,7 +26,7 @@ enum ManifestSchemas {
       {"name": "content", "type": "int", "field-id": 134},
       {"name": "file_path", "type": "string", "field-id": 100},
       {"name": "file_format", "type": "string", "field-id": 101},
-      {"name": "partition", "field-id": 102, "type": {"type": "record", "name": "r102", "fields": []}},
+      {"name": "partition", "field-id": 102, "type": \(partition)},
       {"name": "record_count", "type": "long", "field-id": 103},
       {"name": "file_size_in_bytes", "type": "long", "field-id": 104},
       \(optionalMap("column_sizes", 108, 117, 118, "long")),
@@ -37,6 +40,7 @@ enum ManifestSchemas {
       {"name": "equality_ids", "type": ["null", {"type": "array", "items": "int", "element-id": 136}], "default": null, "field-id": 135},
       {"name": "sort_order_id", "type": ["null", "int"], "default": null, "field-id": 140}]}}]}
     """
+    }
 
     static let manifestFile: String = """
     {"type": "record", "name": "manifest_file", "fields": [
@@ -72,7 +76,7 @@ enum ManifestSchemas {
 
     /// A manifest entry: status 1 (added) with the snapshot's id and inherited sequence
     /// numbers, 2 (deleted) and 0 (existing) with theirs written out.
-    static func entry(_ f: DataFile, status: Int32, snapshotId: Int64, sequenceNumber: Int64?, fileSequenceNumber: Int64?) -> AvroValue {
+    static func entry(_ f: DataFile, partitionTypes: [IcebergType], status: Int32, snapshotId: Int64, sequenceNumber: Int64?, fileSequenceNumber: Int64?) -> AvroValue {
         .record([
             .int(status),
             .union(1, .long(snapshotId)),
@@ -82,7 +86,7 @@ enum ManifestSchemas {
                 .int(0),
                 .string(f.path),
                 .string("PARQUET"),
-                .record([]),
+                .record(zip(f.partition, partitionTypes).map { $0.avro($1) }),
                 .long(f.recordCount),
                 .long(f.sizeInBytes),
                 intLongMap(f.columnSizes),
@@ -97,5 +101,37 @@ enum ManifestSchemas {
                 .union(0, .null),
             ]),
         ])
+    }
+}
+
+/// The manifest list's `partitions`: per partition field, whether any file's value is null or
+/// NaN, and the least and greatest of the others in the single-value encoding.
+enum PartitionSummary {
+    static func less(_ a: PartitionValue, _ b: PartitionValue) -> Bool {
+        switch (a, b) {
+        case (.long(let x), .long(let y)): return x < y
+        case (.decimal(let x), .decimal(let y)): return x < y
+        case (.double(let x), .double(let y)):
+            let dx = Double(bitPattern: x), dy = Double(bitPattern: y)
+            return dx < dy || (dx == dy && dx.sign == .minus && dy.sign == .plus)
+        case (.bytes(let x), .bytes(let y)): return x.lexicographicallyPrecedes(y)
+        default: return false
+        }
+    }
+
+    static func summaries(_ partitions: [[PartitionValue]], types: [IcebergType]) -> AvroValue {
+        .union(1, .array(types.enumerated().map { k, type in
+            var containsNull = false, containsNaN = false
+            var lo: PartitionValue?, hi: PartitionValue?
+            for p in partitions where k < p.count {
+                let v = p[k]
+                if v == .null { containsNull = true; continue }
+                if case .double(let bits) = v, Double(bitPattern: bits).isNaN { containsNaN = true; continue }
+                if lo.map({ less(v, $0) }) ?? true { lo = v }
+                if hi.map({ less($0, v) }) ?? true { hi = v }
+            }
+            let bound: (PartitionValue?) -> AvroValue = { v in v.flatMap { $0.encoded(type) }.map { .union(1, .bytes($0)) } ?? .union(0, .null) }
+            return .record([.boolean(containsNull), .union(1, .boolean(containsNaN)), bound(lo), bound(hi)])
+        }))
     }
 }

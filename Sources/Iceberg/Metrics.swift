@@ -12,12 +12,15 @@ public struct DataFile: Sendable {
     public var lowerBounds: [(Int32, [UInt8])] = []
     public var upperBounds: [(Int32, [UInt8])] = []
     public var splitOffsets: [Int64] = []
+    /// The values of the table's partition spec (empty when unpartitioned).
+    public var partition: [PartitionValue] = []
 
     /// The metrics of a Parquet file the writer closed, keyed by the leaves' field ids; bounds
     /// only for leaves outside lists and maps, strings and binaries truncated to 16.
     public init(path: String, sizeInBytes: Int64, recordCount: Int64, leaves: [LeafColumn], metrics: [LeafMetrics],
-                splitOffsets: [Int64], types: [Int32: IcebergType]) {
+                splitOffsets: [Int64], types: [Int32: IcebergType], partition: [PartitionValue] = []) {
         self.path = path
+        self.partition = partition
         self.sizeInBytes = sizeInBytes
         self.recordCount = recordCount
         self.splitOffsets = splitOffsets

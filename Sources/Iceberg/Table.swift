@@ -39,6 +39,33 @@ public final class IcebergTable: @unchecked Sendable {
         }
     }
 
+    /// The table properties of metadata.json.
+    public var properties: [(String, String)] {
+        guard case .object(let p)? = metadata["properties"] else { return [] }
+        return p.compactMap { if case .string(let v) = $0.1 { return ($0.0, v) } else { return nil } }
+    }
+
+    /// The partition spec new files are written with.
+    public var spec: PartitionSpec {
+        get throws {
+            guard case .int(let id)? = metadata["default-spec-id"] else { throw IcebergError("\(metadataLocation): no default-spec-id") }
+            return try spec(id: Int32(id))
+        }
+    }
+
+    public func spec(id: Int32) throws -> PartitionSpec {
+        guard case .array(let specs)? = metadata["partition-specs"], let s = specs.first(where: { $0["spec-id"] == .int(Int64(id)) }) else {
+            throw IcebergError("\(metadataLocation): no partition spec \(id)")
+        }
+        return try PartitionSpec.parse(s)
+    }
+
+    /// The Avro `manifest_entry` schema (text) of a spec's manifests, and its partition types.
+    func entrySchema(_ spec: PartitionSpec) throws -> (text: String, types: [IcebergType]) {
+        let typed = try spec.typed(try schema)
+        return (ManifestSchemas.manifestEntry(partition: PartitionAvro.record(typed.map { ($0.field, $0.result) })), typed.map(\.result))
+    }
+
     public var currentSnapshotId: Int64? { if case .int(let id)? = metadata["current-snapshot-id"], id >= 0 { return id } else { return nil } }
 
     // MARK: files
@@ -68,9 +95,9 @@ public final class IcebergTable: @unchecked Sendable {
 
     // MARK: create and load
 
-    /// Creates an empty table (v2, unpartitioned, unsorted) at `<warehouse>/<namespace>/<name>`.
+    /// Creates an empty table (v2, unsorted) at `<warehouse>/<namespace>/<name>`.
     public static func create(catalog: SQLiteCatalog, warehouse: String, namespace: String, name: String,
-                              schema: IcebergSchema, properties: [(String, String)] = []) throws -> IcebergTable {
+                              schema: IcebergSchema, spec: PartitionSpec = .unpartitioned, properties: [(String, String)] = []) throws -> IcebergTable {
         guard try catalog.namespaceExists(namespace) else { throw IcebergError("namespace \(namespace) does not exist (CREATE SCHEMA \(namespace) first)") }
         guard try catalog.metadataLocation(namespace: namespace, table: name) == nil else {
             throw IcebergError("table \(namespace).\(name) already exists")
@@ -87,8 +114,8 @@ public final class IcebergTable: @unchecked Sendable {
             ("current-schema-id", .int(Int64(schema.id))),
             ("schemas", .array([schema.json])),
             ("default-spec-id", .int(0)),
-            ("partition-specs", .array([.object([("spec-id", .int(0)), ("fields", .array([]))])])),
-            ("last-partition-id", .int(999)),
+            ("partition-specs", .array([spec.json])),
+            ("last-partition-id", .int(Int64(spec.fields.map(\.fieldId).max() ?? 999))),
             ("default-sort-order-id", .int(0)),
             ("sort-orders", .array([.object([("order-id", .int(0)), ("fields", .array([]))])])),
             ("properties", .object(properties.map { ($0.0, .string($0.1)) })),
@@ -149,11 +176,15 @@ public final class IcebergTable: @unchecked Sendable {
         let snapshotId = Int64.random(in: 1...Int64.max)
         // The manifest of the new files does not depend on the base: written once, reused.
         let manifestPath = folder + "/metadata/\(commitId)-m0.avro"
-        var manifest = try AvroContainerWriter(schema: try JSONParser.parse(ManifestSchemas.manifestEntry), metadata: [
-            ("schema", try schema.json.text), ("schema-id", "0"), ("partition-spec", "[]"), ("partition-spec-id", "0"),
-            ("format-version", "2"), ("content", "data"),
-        ])
-        for f in files { try manifest.append(ManifestSchemas.entry(f, status: 1, snapshotId: snapshotId, sequenceNumber: nil, fileSequenceNumber: nil)) }
+        let spec = try self.spec
+        let (entrySchema, partitionTypes) = try entrySchema(spec)
+        var manifest = try AvroContainerWriter(schema: try JSONParser.parse(entrySchema), metadata: try manifestMetadata(spec))
+        for f in files {
+            guard f.partition.count == partitionTypes.count else {
+                throw IcebergError("\(f.path) has \(f.partition.count) partition values; the spec of \(qualifiedName) has \(partitionTypes.count) fields")
+            }
+            try manifest.append(ManifestSchemas.entry(f, partitionTypes: partitionTypes, status: 1, snapshotId: snapshotId, sequenceNumber: nil, fileSequenceNumber: nil))
+        }
         let manifestBytes = manifest.finish()
         try Self.write(manifestBytes, to: manifestPath)
         let addedRows = files.reduce(0) { $0 + $1.recordCount }
@@ -168,18 +199,20 @@ public final class IcebergTable: @unchecked Sendable {
             let parentManifests = try currentManifests(base)
             var listed: [AvroValue] = []
             listed.append(.record([
-                .string("file://" + manifestPath), .long(Int64(manifestBytes.count)), .int(0), .int(0),
+                .string("file://" + manifestPath), .long(Int64(manifestBytes.count)), .int(spec.id), .int(0),
                 .long(sequence), .long(sequence), .long(snapshotId),
                 .int(Int32(files.count)), .int(0), .int(0), .long(addedRows), .long(0), .long(0),
-                .union(1, .array([])), .union(0, .null),
+                PartitionSummary.summaries(files.map(\.partition), types: partitionTypes), .union(0, .null),
             ]))
             var deletedFiles = 0, deletedRows: Int64 = 0, deletedSize: Int64 = 0
+            var changedPartitions = Set(files.map { PartitionKey(specId: spec.id, values: $0.partition) })
             if operation == .append {
                 listed += parentManifests
             } else if !parentManifests.isEmpty {
-                let (deleted, stats) = try deletedManifest(of: parentManifests, snapshotId: snapshotId, sequence: sequence, commitId: commitId, attempt: attempt)
-                listed.append(deleted)
-                (deletedFiles, deletedRows, deletedSize) = stats
+                let deleted = try deletedManifests(of: parentManifests, snapshotId: snapshotId, sequence: sequence, commitId: commitId, attempt: attempt)
+                listed += deleted.listed
+                (deletedFiles, deletedRows, deletedSize) = (deleted.files, deleted.rows, deleted.size)
+                changedPartitions.formUnion(deleted.partitions)
             }
             let listPath = folder + "/metadata/snap-\(snapshotId)-\(attempt)-\(commitId).avro"
             var list = try AvroContainerWriter(schema: try JSONParser.parse(ManifestSchemas.manifestFile), metadata: [
@@ -191,7 +224,8 @@ public final class IcebergTable: @unchecked Sendable {
 
             let now = max(Self.nowMillis(), (base["last-updated-ms"].flatMap { if case .int(let v) = $0 { return v } else { return nil } } ?? 0) + 1)
             let summary = snapshotSummary(base: base, parent: parent, operation: operation, addedFiles: files.count, addedRows: addedRows,
-                                          addedSize: addedSize, deletedFiles: deletedFiles, deletedRows: deletedRows, deletedSize: deletedSize) + extraSummary
+                                          addedSize: addedSize, deletedFiles: deletedFiles, deletedRows: deletedRows, deletedSize: deletedSize,
+                                          changedPartitions: changedPartitions.count) + extraSummary
             var snapshot: [(String, JSONValue)] = [("snapshot-id", .int(snapshotId))]
             if let parent { snapshot.append(("parent-snapshot-id", .int(parent))) }
             snapshot += [("sequence-number", .int(sequence)), ("timestamp-ms", .int(now)), ("manifest-list", .string("file://" + listPath)),
@@ -227,7 +261,7 @@ public final class IcebergTable: @unchecked Sendable {
     }
 
     func snapshotSummary(base: JSONValue, parent: Int64?, operation: Operation, addedFiles: Int, addedRows: Int64, addedSize: Int64,
-                         deletedFiles: Int, deletedRows: Int64, deletedSize: Int64) -> [(String, String)] {
+                         deletedFiles: Int, deletedRows: Int64, deletedSize: Int64, changedPartitions: Int) -> [(String, String)] {
         var totals: [String: Int64] = [:]
         if let parent, case .array(let snaps)? = base["snapshots"], let p = snaps.first(where: { $0["snapshot-id"] == .int(parent) }),
            case .object(let s)? = p["summary"] {
@@ -237,7 +271,7 @@ public final class IcebergTable: @unchecked Sendable {
         var out: [(String, String)] = [("operation", operation.rawValue)]
         if addedFiles > 0 { out += [("added-data-files", String(addedFiles)), ("added-records", String(addedRows)), ("added-files-size", String(addedSize))] }
         if deletedFiles > 0 { out += [("deleted-data-files", String(deletedFiles)), ("deleted-records", String(deletedRows)), ("removed-files-size", String(deletedSize))] }
-        out += [("changed-partition-count", addedFiles + deletedFiles > 0 ? "1" : "0"),
+        out += [("changed-partition-count", String(changedPartitions)),
                 ("total-data-files", String(total("total-data-files") + Int64(addedFiles) - Int64(deletedFiles))),
                 ("total-delete-files", String(total("total-delete-files"))),
                 ("total-records", String(total("total-records") + addedRows - deletedRows)),
@@ -247,47 +281,81 @@ public final class IcebergTable: @unchecked Sendable {
         return out
     }
 
-    /// For an overwrite: one manifest marking every live file of the parent deleted (status 2,
-    /// with its sequence numbers), and its manifest-list entry.
-    func deletedManifest(of manifests: [AvroValue], snapshotId: Int64, sequence: Int64, commitId: String, attempt: Int) throws -> (AvroValue, (Int, Int64, Int64)) {
-        let entrySchema = try AvroSchema.parse(try JSONParser.parse(ManifestSchemas.manifestEntry))
-        var out = try AvroContainerWriter(schema: try JSONParser.parse(ManifestSchemas.manifestEntry), metadata: [
-            ("schema", try schema.json.text), ("schema-id", "0"), ("partition-spec", "[]"), ("partition-spec-id", "0"),
-            ("format-version", "2"), ("content", "data"),
-        ])
-        var files = 0, rows: Int64 = 0, size: Int64 = 0, minSequence = sequence
+    func manifestMetadata(_ spec: PartitionSpec) throws -> [(String, String)] {
+        let schema = try self.schema
+        return [("schema", schema.json.text), ("schema-id", String(schema.id)), ("partition-spec", spec.fieldsJSON.text),
+                ("partition-spec-id", String(spec.id)), ("format-version", "2"), ("content", "data")]
+    }
+
+    struct PartitionKey: Hashable {
+        var specId: Int32
+        var values: [PartitionValue]
+    }
+
+    /// For an overwrite: per partition spec of the parent's manifests, one manifest marking
+    /// every live file deleted (status 2, with its sequence numbers), and its list entry.
+    func deletedManifests(of manifests: [AvroValue], snapshotId: Int64, sequence: Int64, commitId: String, attempt: Int) throws
+        -> (listed: [AvroValue], files: Int, rows: Int64, size: Int64, partitions: Set<PartitionKey>) {
+        var bySpec: [Int32: [AvroValue]] = [:]
         for m in manifests {
-            guard case .string(let path)? = m[0], case .long(let manifestSequence)? = m[4] else { continue }
-            guard let bytes = FileManager.default.contents(atPath: Self.path(ofLocation: path)) else { throw IcebergError("cannot read the manifest \(path)") }
-            let container = try AvroContainer(bytes: [UInt8](bytes), file: path)
-            for e in container.records {
-                var entry = try AvroRemap.remap(e, from: container.schema, to: entrySchema)
-                guard case .record(var fields) = entry, case .int(let status) = fields[0], status != 2 else { continue }
-                // Inherited numbers are written out once the entry leaves its manifest.
-                let dataSequence = fields[2].unwrapped == .null ? manifestSequence : (fields[2].unwrapped.long ?? manifestSequence)
-                let fileSequence = fields[3].unwrapped == .null ? manifestSequence : (fields[3].unwrapped.long ?? manifestSequence)
-                fields[0] = .int(2)
-                fields[1] = .union(1, .long(snapshotId))
-                fields[2] = .union(1, .long(dataSequence))
-                fields[3] = .union(1, .long(fileSequence))
-                minSequence = min(minSequence, dataSequence)
-                entry = .record(fields)
-                if case .record(let df) = fields[4], case .long(let n) = df[4], case .long(let s) = df[5] {
-                    rows += n
-                    size += s
-                }
-                files += 1
-                try out.append(entry)
+            guard case .int(let specId)? = m[2] else { throw IcebergError("a manifest list entry without partition_spec_id") }
+            guard case .int(let content)? = m[3], content == 0 else {
+                throw IcebergError("\(qualifiedName) has delete files (written by another engine); overwriting such a table is not supported yet")
             }
+            bySpec[specId, default: []].append(m)
         }
-        let path = folder + "/metadata/\(commitId)-d\(attempt).avro"
-        let bytes = out.finish()
-        try Self.write(bytes, to: path)
-        let listed = AvroValue.record([
-            .string("file://" + path), .long(Int64(bytes.count)), .int(0), .int(0), .long(sequence), .long(minSequence), .long(snapshotId),
-            .int(0), .int(0), .int(Int32(files)), .long(0), .long(0), .long(rows), .union(1, .array([])), .union(0, .null),
-        ])
-        return (listed, (files, rows, size))
+        var listed: [AvroValue] = []
+        var files = 0, rows: Int64 = 0, size: Int64 = 0
+        var partitions = Set<PartitionKey>()
+        for (specId, group) in bySpec.sorted(by: { $0.key < $1.key }) {
+            let spec = try self.spec(id: specId)
+            let (schemaText, partitionTypes) = try entrySchema(spec)
+            let entrySchema = try AvroSchema.parse(try JSONParser.parse(schemaText))
+            var out = try AvroContainerWriter(schema: try JSONParser.parse(schemaText), metadata: try manifestMetadata(spec))
+            var count = 0, minSequence = sequence, specRows: Int64 = 0
+            var values: [[PartitionValue]] = []
+            for m in group {
+                guard case .string(let path)? = m[0], case .long(let manifestSequence)? = m[4] else { continue }
+                guard let bytes = FileManager.default.contents(atPath: Self.path(ofLocation: path)) else { throw IcebergError("cannot read the manifest \(path)") }
+                let container = try AvroContainer(bytes: [UInt8](bytes), file: path)
+                for e in container.records {
+                    var entry = try AvroRemap.remap(e, from: container.schema, to: entrySchema)
+                    guard case .record(var fields) = entry, case .int(let status) = fields[0], status != 2 else { continue }
+                    // Inherited numbers are written out once the entry leaves its manifest.
+                    let dataSequence = fields[2].unwrapped == .null ? manifestSequence : (fields[2].unwrapped.long ?? manifestSequence)
+                    let fileSequence = fields[3].unwrapped == .null ? manifestSequence : (fields[3].unwrapped.long ?? manifestSequence)
+                    fields[0] = .int(2)
+                    fields[1] = .union(1, .long(snapshotId))
+                    fields[2] = .union(1, .long(dataSequence))
+                    fields[3] = .union(1, .long(fileSequence))
+                    minSequence = min(minSequence, dataSequence)
+                    entry = .record(fields)
+                    if case .record(let df) = fields[4], case .long(let n) = df[4], case .long(let s) = df[5] {
+                        specRows += n
+                        size += s
+                        if case .record(let p) = df[3] {
+                            let v = try zip(p, partitionTypes).map { try PartitionValue.from(avro: $0, $1) }
+                            values.append(v)
+                            partitions.insert(PartitionKey(specId: specId, values: v))
+                        }
+                    }
+                    count += 1
+                    try out.append(entry)
+                }
+            }
+            guard count > 0 else { continue }
+            let path = folder + "/metadata/\(commitId)-d\(attempt)-\(specId).avro"
+            let bytes = out.finish()
+            try Self.write(bytes, to: path)
+            listed.append(.record([
+                .string("file://" + path), .long(Int64(bytes.count)), .int(specId), .int(0), .long(sequence), .long(minSequence), .long(snapshotId),
+                .int(0), .int(0), .int(Int32(count)), .long(0), .long(0), .long(specRows),
+                PartitionSummary.summaries(values, types: partitionTypes), .union(0, .null),
+            ]))
+            files += count
+            rows += specRows
+        }
+        return (listed, files, rows, size, partitions)
     }
 }
 

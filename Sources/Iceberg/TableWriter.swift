@@ -3,25 +3,46 @@ import Foundation
 import Parquet
 
 /// Streams batches into the data files of one commit: Parquet files in the table's data
-/// folder, rolled at `targetFileBytes`. Nothing is visible until `IcebergTable.commit`; files
-/// of a write that is never committed are orphans the cleanup lists.
+/// folder, one open file per partition value, each rolled at `targetFileBytes`. Nothing is
+/// visible until `IcebergTable.commit`; files of a write that is never committed are orphans
+/// the cleanup lists.
 public final class IcebergTableWriter {
     public let table: IcebergTable
     public let schema: IcebergSchema
+    public let spec: PartitionSpec
     public var options: ParquetWriteOptions
     public var targetFileBytes: Int64
+    /// When the open files of all partitions buffer more than this, the largest is closed:
+    /// memory stays bounded however many partitions a write touches.
+    public var maxBufferedBytes: Int
     private let commitId = UUID().uuidString.lowercased()
     private let task: Int
-    private var current: (writer: ParquetFileWriter, sink: FileSink, path: String)?
+    private var open: [[PartitionValue]: OpenFile] = [:]
     private var fileIndex = 0
     public private(set) var files: [DataFile] = []
     private let types: [Int32: IcebergType]
+    /// Per partition field: the column it reads, its source type, its transform.
+    private let partitioning: [(column: Int, source: IcebergType, field: PartitionField)]
 
-    public init(table: IcebergTable, task: Int = 0, options: ParquetWriteOptions = ParquetWriteOptions(), targetFileBytes: Int64 = 512 << 20) throws {
+    final class OpenFile {
+        let writer: ParquetFileWriter
+        let sink: FileSink
+        let path: String
+        init(writer: ParquetFileWriter, sink: FileSink, path: String) {
+            self.writer = writer
+            self.sink = sink
+            self.path = path
+        }
+    }
+
+    public init(table: IcebergTable, task: Int = 0, options: ParquetWriteOptions = ParquetWriteOptions(), targetFileBytes: Int64 = 512 << 20,
+                maxBufferedBytes: Int = 512 << 20) throws {
         self.table = table
         self.schema = try table.schema
+        self.spec = try table.spec
         self.options = options
         self.targetFileBytes = targetFileBytes
+        self.maxBufferedBytes = maxBufferedBytes
         self.task = task
         var types: [Int32: IcebergType] = [:]
         func walk(_ f: IcebergField) {
@@ -37,39 +58,79 @@ public final class IcebergTableWriter {
         }
         schema.fields.forEach(walk)
         self.types = types
+        let schema = self.schema
+        partitioning = try spec.typed(schema).map { t in
+            (schema.fields.firstIndex { $0.id == t.source.id }!, t.source.type, t.field)
+        }
     }
 
     /// Appends a batch whose columns follow the table schema (the engine casts INSERT rows).
     public func write(_ batch: Batch) throws {
-        if current == nil {
-            let path = table.folder + "/data/" + String(format: "%05d", fileIndex) + "-\(task)-\(commitId).parquet"
-            fileIndex += 1
-            let sink = try FileSink(path: path)
-            current = (try ParquetFileWriter(schema: schema.parquet, sink: sink, options: options), sink, path)
+        guard batch.count > 0 else { return }
+        if partitioning.isEmpty { return try write(batch, to: []) }
+        let values = partitioning.map { $0.field.transform.apply(batch.columns[$0.column], source: $0.source) }
+        var groups: [[PartitionValue]: [Int]] = [:]
+        var order: [[PartitionValue]] = []
+        var key = [PartitionValue](repeating: .null, count: values.count)
+        for row in 0..<batch.count {
+            for k in values.indices { key[k] = values[k][row] }
+            if groups[key]?.append(row) == nil {
+                groups[key] = [row]
+                order.append(key)
+            }
         }
-        try current!.writer.write(batch)
-        if current!.writer.estimatedSize >= targetFileBytes { try closeFile() }
+        if order.count == 1 { return try write(batch, to: order[0]) }
+        for key in order {
+            let rows = groups[key]!
+            try write(Batch(columns: batch.columns.map { $0.take(rows) }, count: rows.count), to: key)
+        }
     }
 
-    private func closeFile() throws {
-        guard let c = current else { return }
-        current = nil
+    private func write(_ batch: Batch, to partition: [PartitionValue]) throws {
+        let file: OpenFile
+        if let f = open[partition] {
+            file = f
+        } else {
+            var folder = table.folder + "/data/"
+            for (k, p) in partitioning.enumerated() {
+                folder += quotePlus(p.field.name) + "=" + quotePlus(partition[k].human(try p.field.transform.resultType(p.source), p.field.transform)) + "/"
+            }
+            let path = folder + String(format: "%05d", fileIndex) + "-\(task)-\(commitId).parquet"
+            fileIndex += 1
+            let sink = try FileSink(path: path)
+            file = OpenFile(writer: try ParquetFileWriter(schema: schema.parquet, sink: sink, options: options), sink: sink, path: path)
+            open[partition] = file
+        }
+        try file.writer.write(batch)
+        if file.writer.estimatedSize >= targetFileBytes { try close(partition) }
+        if open.count > 1 {
+            var buffered = 0
+            for f in open.values { buffered += f.writer.bufferedBytes }
+            while buffered > maxBufferedBytes, let largest = open.max(by: { $0.value.writer.bufferedBytes < $1.value.writer.bufferedBytes }) {
+                buffered -= largest.value.writer.bufferedBytes
+                try close(largest.key)
+            }
+        }
+    }
+
+    private func close(_ partition: [PartitionValue]) throws {
+        guard let c = open.removeValue(forKey: partition) else { return }
         let (size, rows, metrics) = try c.writer.close()
         try c.sink.close()
         files.append(DataFile(path: "file://" + c.path, sizeInBytes: size, recordCount: rows, leaves: c.writer.leaves, metrics: metrics,
-                              splitOffsets: c.writer.rowGroupOffsets, types: types))
+                              splitOffsets: c.writer.rowGroupOffsets, types: types, partition: partition))
     }
 
-    /// Closes the open file; returns every file written.
+    /// Closes the open files; returns every file written.
     public func finish() throws -> [DataFile] {
-        try closeFile()
+        for key in Array(open.keys) { try close(key) }
         return files
     }
 
     /// Removes the files written (a write that will not be committed).
     public func abort() {
-        if let c = current { try? c.sink.close(); try? FileManager.default.removeItem(atPath: c.path) }
-        current = nil
+        for c in open.values { try? c.sink.close(); try? FileManager.default.removeItem(atPath: c.path) }
+        open = [:]
         for f in files { try? FileManager.default.removeItem(atPath: IcebergTable.path(ofLocation: f.path)) }
         files = []
     }

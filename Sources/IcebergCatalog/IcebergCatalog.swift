@@ -63,14 +63,83 @@ public final class IcebergCatalog: CatalogProvider, @unchecked Sendable {
         }
     }
 
-    public func createTable(_ path: [String], schema: [Field], context: CatalogContext) throws -> Bool {
+    public func createTable(_ path: [String], schema: [Field], layout: NewTableLayout, context: CatalogContext) throws -> Bool {
         let (ns, name) = try split(path)
+        let icebergSchema = try wrap { try IcebergSchema.fresh(schema) }
+        var terms: [(column: String, transform: PartitionTransform)] = []
+        for t in layout.partitioning {
+            let transform: PartitionTransform
+            switch t.transform {
+            case "identity": transform = .identity
+            case "bucket": transform = .bucket(t.parameter ?? 0)
+            case "truncate": transform = .truncate(t.parameter ?? 0)
+            case "year": transform = .year
+            case "month": transform = .month
+            case "day": transform = .day
+            case "hour": transform = .hour
+            default: throw SQLError(.unsupported, "Iceberg has no partition transform \(t.transform)", at: t.location)
+            }
+            terms.append((t.column, transform))
+        }
+        let spec: PartitionSpec
+        do { spec = try PartitionSpec.build(terms, schema: icebergSchema) } catch let e as IcebergError {
+            throw SQLError(.catalog, e.message, at: layout.partitioning.first?.location)
+        }
+        for (key, value) in layout.properties { _ = try Self.applyProperty(key, value, to: &writeDefaults) }
         return try wrap {
             let c = try catalog
             if try IcebergTable.load(catalog: c, namespace: ns, name: name) != nil { return false }
-            _ = try IcebergTable.create(catalog: c, warehouse: warehouse, namespace: ns, name: name, schema: try IcebergSchema.fresh(schema))
+            _ = try IcebergTable.create(catalog: c, warehouse: warehouse, namespace: ns, name: name, schema: icebergSchema, spec: spec,
+                                        properties: layout.properties.map { ($0.key, $0.value) })
             return true
         }
+    }
+
+    /// Scratch for checking properties at CREATE TABLE; each write reads its table's.
+    private var writeDefaults = WriteSettings()
+
+    /// How one table's files are written, from its properties (Iceberg's names).
+    struct WriteSettings {
+        var parquet = ParquetWriteOptions()
+        var targetFileBytes: Int64 = 512 << 20
+    }
+
+    /// Applies one table property; false when it is not one the writer reads (it is kept).
+    @discardableResult
+    static func applyProperty(_ key: String, _ value: String, to settings: inout WriteSettings) throws -> Bool {
+        func bytes() throws -> Int {
+            guard let n = Int(value), n > 0 else { throw SQLError(.catalog, "the table property \(key) is a positive number of bytes, not \(value)") }
+            return n
+        }
+        switch key {
+        case "write.format.default":
+            guard value.lowercased() == "parquet" else { throw SQLError(.unsupported, "write.format.default = \(value): movesql writes Parquet data files") }
+        case "write.parquet.compression-codec":
+            switch value.lowercased() {
+            case "zstd": settings.parquet.compression = .zstd
+            case "snappy": settings.parquet.compression = .snappy
+            case "gzip": settings.parquet.compression = .gzip
+            case "lz4", "lz4_raw": settings.parquet.compression = .lz4Raw
+            case "uncompressed", "none": settings.parquet.compression = .none
+            default: throw SQLError(.catalog, "write.parquet.compression-codec = \(value): one of zstd, snappy, gzip, lz4, uncompressed")
+            }
+        case "write.parquet.compression-level":
+            guard let n = Int32(value), (1...22).contains(n) else { throw SQLError(.catalog, "write.parquet.compression-level is a zstd level 1…22, not \(value)") }
+            settings.parquet.compressionLevel = n
+        case "write.target-file-size-bytes": settings.targetFileBytes = Int64(try bytes())
+        case "write.parquet.row-group-size-bytes": settings.parquet.rowGroupBytes = try bytes()
+        case "write.parquet.page-size-bytes": settings.parquet.pageBytes = try bytes()
+        case "write.parquet.dict-size-bytes": settings.parquet.dictionaryPageBytes = try bytes()
+        default: return false
+        }
+        return true
+    }
+
+    /// The write settings of a table: the catalog's defaults, then the table's properties.
+    func writeSettings(_ table: IcebergTable) throws -> WriteSettings {
+        var s = WriteSettings(parquet: writeOptions)
+        for (k, v) in table.properties { try Self.applyProperty(k, v, to: &s) }
+        return s
     }
 
     public func dropTable(_ path: [String], context: CatalogContext) throws -> Bool {
@@ -144,7 +213,10 @@ final class IcebergSinkTable: TableSink, @unchecked Sendable {
         init(_ sink: IcebergSinkTable, operation: IcebergTable.Operation) throws {
             self.sink = sink
             self.operation = operation
-            writer = try sink.catalog.wrap { try IcebergTableWriter(table: sink.table, options: sink.catalog.writeOptions) }
+            let settings = try sink.catalog.writeSettings(sink.table)
+            writer = try sink.catalog.wrap {
+                try IcebergTableWriter(table: sink.table, options: settings.parquet, targetFileBytes: settings.targetFileBytes)
+            }
         }
 
         func append(_ batch: Batch) throws {

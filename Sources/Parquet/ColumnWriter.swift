@@ -27,7 +27,7 @@ public enum StatValue: Sendable, Equatable {
 final class ColumnChunkWriter {
     let leaf: LeafColumn
     let options: ParquetWriteOptions
-    private let codec: Codec?
+    private var codec: Codec?
     private let codecId: Int32
 
     // The open page.
@@ -68,6 +68,7 @@ final class ColumnChunkWriter {
         self.leaf = leaf
         self.options = options
         (codec, codecId) = options.compression.codec
+        if options.compression == .zstd, let level = options.compressionLevel { codec = .zstd(level: level) }
         dictionaryOn = options.dictionary && leaf.physical != .boolean
     }
 

@@ -17,6 +17,8 @@ public enum ParquetCompression: String, Sendable, CaseIterable {
 
 public struct ParquetWriteOptions: Sendable {
     public var compression: ParquetCompression = .zstd
+    /// The zstd level (Iceberg's `write.parquet.compression-level`); 3 when unset.
+    public var compressionLevel: Int32?
     /// A row group is closed once its encoded pages reach this many bytes.
     public var rowGroupBytes: Int = 128 << 20
     /// A data page is closed (at a record boundary) once it holds about this many bytes.
@@ -84,6 +86,9 @@ public final class ParquetFileWriter {
     /// Rows so far.
     public var rowCount: Int64 { totalRows + groupRows }
     /// Bytes written so far plus those buffered in the open row group.
+    /// Bytes held in memory for the open row group.
+    public var bufferedBytes: Int { columns.reduce(0) { $0 + $1.bufferedBytes } }
+
     public var estimatedSize: Int64 { written + Int64(columns.reduce(0) { $0 + $1.bufferedBytes }) }
 
     /// Appends the rows of `batch`, whose columns follow the schema's top-level nodes.

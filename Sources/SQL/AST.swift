@@ -249,10 +249,27 @@ public struct ColumnDefinition: Sendable, Hashable {
     public var defaultValue: Expr?
 }
 
+/// What CREATE TABLE says about a table beyond its columns, for the catalog that holds it:
+/// `PARTITIONED BY (bucket(16, id), days(ts))` and `WITH (key = value, …)` (or Spark's
+/// `TBLPROPERTIES`).
+public struct TableOptions: Sendable, Hashable {
+    public var partitionBy: [Expr] = []
+    public var properties: [Property] = []
+
+    public struct Property: Sendable, Hashable {
+        public var key: String
+        public var value: String
+        public var location: SourceLocation
+    }
+
+    public init() {}
+    public var isEmpty: Bool { partitionBy.isEmpty && properties.isEmpty }
+}
+
 public indirect enum Statement: Sendable, Hashable {
     case query(Query)
     case createTable(name: QualifiedName, columns: [ColumnDefinition], ifNotExists: Bool, orReplace: Bool,
-                     asQuery: Query?, primaryKey: [Identifier])
+                     asQuery: Query?, primaryKey: [Identifier], options: TableOptions)
     /// `INSERT INTO` appends; `INSERT OVERWRITE` replaces the table's rows in one commit.
     case insert(table: QualifiedName, columns: [Identifier], source: Query, overwrite: Bool)
     /// `CREATE SCHEMA [IF NOT EXISTS] catalog.ns`.

@@ -280,6 +280,7 @@ public struct Parser {
             } while accept(symbol: ",")
             try expect(symbol: ")")
         }
+        let options = try tableOptions()
         var asQuery: Query?
         if accept("as") { asQuery = try query() }
         if asQuery == nil && !columnNames.isEmpty {
@@ -290,7 +291,59 @@ public struct Parser {
             columns = columnNames.map { ColumnDefinition(name: $0, type: .named("?", parameters: []), notNull: false, primaryKey: false, unique: false, defaultValue: nil) }
         }
         if asQuery == nil && columns.isEmpty { throw error("expected a column list or AS") }
-        return .createTable(name: name, columns: columns, ifNotExists: ifNotExists, orReplace: orReplace, asQuery: asQuery, primaryKey: primaryKey)
+        return .createTable(name: name, columns: columns, ifNotExists: ifNotExists, orReplace: orReplace, asQuery: asQuery, primaryKey: primaryKey,
+                            options: options)
+    }
+
+    /// `[USING fmt] [PARTITIONED BY (…)] [WITH (…) | TBLPROPERTIES (…)]`, in any order.
+    mutating func tableOptions() throws -> TableOptions {
+        var options = TableOptions()
+        while true {
+            if peek.isKeyword("partitioned") {
+                let at = peek.location
+                pos += 1
+                try expect("by")
+                guard options.partitionBy.isEmpty else { throw SQLError(.syntax, "PARTITIONED BY appears twice", at: at) }
+                try expect(symbol: "(")
+                repeat { options.partitionBy.append(try expression()) } while accept(symbol: ",")
+                try expect(symbol: ")")
+            } else if peek.isKeyword("with") || peek.isKeyword("tblproperties") {
+                pos += 1
+                try expect(symbol: "(")
+                repeat {
+                    let at = peek.location
+                    var key: String
+                    if case .string(let k) = peek.kind {
+                        key = k
+                        pos += 1
+                    } else {
+                        // Iceberg's property names, unquoted: write.target-file-size-bytes.
+                        key = try anyIdentifier().value
+                        while peek.isSymbol(".") || peek.isSymbol("-") {
+                            key += peek.isSymbol(".") ? "." : "-"
+                            pos += 1
+                            key += try anyIdentifier().value
+                        }
+                    }
+                    try expect(symbol: "=")
+                    let value: String
+                    switch peek.kind {
+                    case .string(let v), .integer(let v), .decimal(let v): value = v; pos += 1
+                    default: value = try anyIdentifier().value
+                    }
+                    if options.properties.contains(where: { $0.key == key }) { throw SQLError(.syntax, "the table property \(key) is set twice", at: at) }
+                    options.properties.append(.init(key: key, value: value, location: at))
+                } while accept(symbol: ",")
+                try expect(symbol: ")")
+            } else if peek.isKeyword("using") {
+                pos += 1
+                let at = peek.location
+                let format = try anyIdentifier().value.lowercased()
+                guard format == "iceberg" else { throw SQLError(.unsupported, "USING \(format): tables here are Iceberg tables (USING iceberg) or in memory", at: at) }
+            } else {
+                return options
+            }
+        }
     }
 
     // MARK: types
@@ -321,7 +374,7 @@ public struct Parser {
             repeat { fields.append((try anyIdentifier(), try typeName())) } while accept(symbol: ",")
             try expect(symbol: ")")
             type = .structure(fields)
-        case "LIST", "ARRAY" where peek.isSymbol("(") || peek.isSymbol("<"):
+        case "LIST" where peek.isSymbol("(") || peek.isSymbol("<"), "ARRAY" where peek.isSymbol("(") || peek.isSymbol("<"):
             let close = peek.isSymbol("(") ? ")" : ">"
             pos += 1
             let e = try typeName()

@@ -78,10 +78,10 @@ struct ParserTests {
         SELECT * FROM cassandra.ks.t FOR SYSTEM_TIME AS OF '2026-11-30T00:00:00Z'
         """)
         #expect(stmts.count == 13)
-        guard case .createTable(_, let cols, true, false, nil, _) = stmts[0] else { Issue.record("\(stmts[0])"); return }
+        guard case .createTable(_, let cols, true, false, nil, _, _) = stmts[0] else { Issue.record("\(stmts[0])"); return }
         #expect(cols.map(\.type.description) == ["INTEGER", "VARCHAR(10)", "DOUBLE", "INT[]", "MAP(TEXT, INT)", "STRUCT(x INT, y TEXT)"])
         #expect(cols[0].primaryKey && cols[1].notNull)
-        guard case .createTable(_, let ucols, _, _, .some, _) = stmts[1] else { Issue.record("\(stmts[1])"); return }
+        guard case .createTable(_, let ucols, _, _, .some, _, _) = stmts[1] else { Issue.record("\(stmts[1])"); return }
         #expect(ucols.map(\.name.value) == ["x", "y"])
         guard case .insert(_, let icols, let source, false) = stmts[2], case .values(let rows) = source.body else { Issue.record("\(stmts[2])"); return }
         #expect(icols.count == 2 && rows.count == 2)

@@ -26,6 +26,16 @@ enum ExtraBuiltins {
                 }
             }
         }
+        r.register("repeat") { t in
+            guard t.count == 2, S.isText(t[0]) || t[0] == .null, S.isInt(t[1]) else { return nil }
+            return S.strict("repeat", returns: .varchar) { a in
+                let s = S.text(a[0]), n = max(0, S.int(a[1]))
+                guard n <= Int64(1 << 30) / Int64(max(1, s.utf8.count)) else {
+                    throw runtimeError("repeat('\(s.prefix(20))…', \(n)) would be over 1 GiB")
+                }
+                return .string(String(repeating: s, count: Int(n)))
+            }
+        }
         r.register("split_part") { t in
             guard t.count == 3, S.isText(t[0]), S.isText(t[1]), S.isInt(t[2]) else { return nil }
             return S.strict("split_part", returns: .varchar) { a in

@@ -59,7 +59,9 @@ public final class Session {
     /// The attached catalog a name starts with, and the rest of the name.
     /// CREATE TABLE [AS] in an attached catalog: the table is created empty, then (for AS) the
     /// query's rows are written in one commit; a failing query drops the table it created.
-    func createInCatalog(_ name: QualifiedName, columns: [ColumnDefinition], ifNotExists: Bool, orReplace: Bool, asQuery: Query?) throws -> StatementResult {
+    func createInCatalog(_ name: QualifiedName, columns: [ColumnDefinition], ifNotExists: Bool, orReplace: Bool, asQuery: Query?,
+                         options: TableOptions) throws -> StatementResult {
+        let layout = try NewTableLayout(options)
         let c = catalogs[name[0].normalized.lowercased()]!
         let path = name.dropFirst().map(\.normalized)
         let display = name.map(\.value).joined(separator: ".")
@@ -82,7 +84,7 @@ public final class Session {
             guard orReplace else { throw SQLError(.catalog, "table \(display) already exists") }
             _ = try c.dropTable(path, context: catalogContext)
         }
-        guard try c.createTable(path, schema: schema, context: catalogContext) else { throw SQLError(.catalog, "table \(display) already exists") }
+        guard try c.createTable(path, schema: schema, layout: layout, context: catalogContext) else { throw SQLError(.catalog, "table \(display) already exists") }
         guard let plan else { return .ok("created \(display)") }
         do {
             guard let sink = try c.table(path, version: nil, context: catalogContext) as? TableSink else {
@@ -128,9 +130,9 @@ public final class Session {
             var b = ColumnBuilder(type: .varchar)
             b.append(.string(text))
             return .rows(schema: [Field("plan", .varchar)], batches: [Batch(columns: [b.finish()], count: 1)])
-        case .createTable(let name, let columns, let ifNotExists, let orReplace, let asQuery, _)
+        case .createTable(let name, let columns, let ifNotExists, let orReplace, let asQuery, _, let options)
             where name.count >= 2 && catalogs[name[0].normalized.lowercased()] != nil:
-            return try createInCatalog(name, columns: columns, ifNotExists: ifNotExists, orReplace: orReplace, asQuery: asQuery)
+            return try createInCatalog(name, columns: columns, ifNotExists: ifNotExists, orReplace: orReplace, asQuery: asQuery, options: options)
         case .createSchema(let name, let ifNotExists):
             guard name.count >= 2, let c = catalogs[name[0].normalized.lowercased()] else {
                 throw SQLError(.catalog, "CREATE SCHEMA names a namespace of an attached catalog (e.g. iceberg.analytics)")
@@ -139,8 +141,14 @@ public final class Session {
             if try c.createNamespace(Array(path), context: catalogContext) { return .ok("created schema \(name.map(\.value).joined(separator: "."))") }
             if ifNotExists { return .ok("schema \(name.map(\.value).joined(separator: ".")) exists") }
             throw SQLError(.catalog, "schema \(name.map(\.value).joined(separator: ".")) already exists")
-        case .createTable(let name, let columns, let ifNotExists, let orReplace, let asQuery, _):
+        case .createTable(let name, let columns, let ifNotExists, let orReplace, let asQuery, _, let options):
             let key = name.map(\.normalized).joined(separator: ".")
+            if let first = options.partitionBy.first {
+                throw SQLError(.unsupported, "PARTITIONED BY is for tables of a catalog (iceberg.ns.t); \(key) is an in-memory table", at: first.location)
+            }
+            if let first = options.properties.first {
+                throw SQLError(.unsupported, "table properties are for tables of a catalog (iceberg.ns.t); \(key) is an in-memory table", at: first.location)
+            }
             if catalog.table(key) != nil || views[key] != nil {
                 if ifNotExists { return .ok("table \(key) exists") }
                 if !orReplace { throw SQLError(.catalog, "table \(key) already exists") }
@@ -166,7 +174,7 @@ public final class Session {
                 guard seen.insert(c.name.normalized.lowercased()).inserted else { throw SQLError(.catalog, "column \(c.name.value) appears twice") }
                 return Field(c.name.normalized, try TypeMapping.type(c.type, at: nil), nullable: !c.notNull)
             }
-            if case .createTable(_, _, _, _, _, let primaryKey) = statement {
+            if case .createTable(_, _, _, _, _, let primaryKey, _) = statement {
                 if !primaryKey.isEmpty && columns.contains(where: \.primaryKey) {
                     throw SQLError(.catalog, "the table has more than one PRIMARY KEY")
                 }
