@@ -7,9 +7,9 @@ DEMO_DIR := .build/demo
 
 ## The Python readers the interop tests compare with (PyPI, in .venv-test).
 VENV := .venv-test
-INTEROP_PACKAGES := pyarrow==26.0.1 fastavro==1.13.1 duckdb==2.0.1 'pyiceberg[sql-sqlite]==0.12.0'
+INTEROP_PACKAGES := pyarrow==26.0.1 fastavro==1.13.1 duckdb==2.0.1 'pyiceberg[sql-sqlite]==0.12.0' pyiceberg-core==0.10.1
 venv: deps
-	@[ -x $(VENV)/bin/python ] && $(VENV)/bin/python -c "import pyarrow, fastavro, duckdb, pyiceberg, sqlalchemy" 2>/dev/null || \
+	@[ -x $(VENV)/bin/python ] && $(VENV)/bin/python -c "import pyarrow, fastavro, duckdb, pyiceberg, sqlalchemy, pyiceberg_core" 2>/dev/null || \
 		(python3 -m venv $(VENV) && $(VENV)/bin/pip install -q $(INTEROP_PACKAGES))
 
 ## Installs the Debian packages the build links against, when any is missing.

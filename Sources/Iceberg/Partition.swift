@@ -128,6 +128,11 @@ public struct PartitionSpec: Sendable, Hashable {
             if fields.contains(where: { $0.sourceId == source.id && $0.transform == term.transform }) {
                 throw IcebergError("PARTITIONED BY applies \(term.transform) to \(source.name) twice")
             }
+            let temporal: Set<PartitionTransform> = [.year, .month, .day, .hour]
+            if temporal.contains(term.transform), let other = fields.first(where: { $0.sourceId == source.id && temporal.contains($0.transform) }) {
+                // As Iceberg's spec builder (and pyiceberg): one time transform per column.
+                throw IcebergError("PARTITIONED BY has \(other.transform) and \(term.transform) of \(source.name): one time transform per column (they are redundant)")
+            }
             if schema.fields.contains(where: { $0.name == name }) && term.transform != .identity {
                 throw IcebergError("the partition field \(name) would have the name of a column")
             }

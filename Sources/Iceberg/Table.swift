@@ -70,7 +70,7 @@ public final class IcebergTable: @unchecked Sendable {
 
     // MARK: files
 
-    static func path(ofLocation location: String) -> String {
+    public static func path(ofLocation location: String) -> String {
         location.hasPrefix("file://") ? String(location.dropFirst("file://".count)) : location
     }
 
@@ -243,6 +243,7 @@ public final class IcebergTable: @unchecked Sendable {
             let version = (Self.version(of: baseLocation) ?? 0) + 1
             let file = folder + "/metadata/" + String(format: "%05d", version) + "-\(Self.uuid()).metadata.json"
             try Self.write(Array(next.text.utf8), to: file)
+            FaultPoint.hit("iceberg.commit.before-swap")
             if try catalog.swap(namespace: namespace, table: name, from: baseLocation, to: "file://" + file) {
                 metadata = next
                 metadataLocation = "file://" + file

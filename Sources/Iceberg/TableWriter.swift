@@ -119,6 +119,7 @@ public final class IcebergTableWriter {
         try c.sink.close()
         files.append(DataFile(path: "file://" + c.path, sizeInBytes: size, recordCount: rows, leaves: c.writer.leaves, metrics: metrics,
                               splitOffsets: c.writer.rowGroupOffsets, types: types, partition: partition))
+        FaultPoint.hit("iceberg.write.file-closed")
     }
 
     /// Closes the open files; returns every file written.

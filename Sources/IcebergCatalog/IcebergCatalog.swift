@@ -49,11 +49,21 @@ public final class IcebergCatalog: CatalogProvider, @unchecked Sendable {
     }
 
     public func table(_ path: [String], version: TableVersion?, context: CatalogContext) throws -> TableProvider? {
-        let (ns, name) = try split(path)
+        var (ns, name) = try split(path)
+        // `t$snapshots`, `t$files`, …: the table's metadata as a table.
+        var metadataKind: String?
+        if let dollar = name.lastIndex(of: "$") {
+            let kind = String(name[name.index(after: dollar)...]).lowercased()
+            guard IcebergMetadataTable.kinds.contains(kind) else {
+                throw SQLError(.catalog, "\(kind) is not a metadata table of Iceberg tables (\(IcebergMetadataTable.kinds.map { "$" + $0 }.joined(separator: ", ")))")
+            }
+            metadataKind = kind
+            name = String(name[..<dollar])
+        }
         guard let c = try wrap({ try catalog(create: false) }) else { return nil }
         guard let t = try wrap({ try IcebergTable.load(catalog: c, namespace: ns, name: name) }) else { return nil }
-        if version != nil { throw SQLError(.unsupported, "time travel on Iceberg tables comes with the Iceberg reader") }
-        return try IcebergSinkTable(table: t, catalog: self, context: context)
+        if let metadataKind { return try wrap { try IcebergMetadataTable.make(metadataKind, table: t, version: version) } }
+        return try IcebergEngineTable(table: t, catalog: self, context: context, version: version)
     }
 
     public func tableNames(context: CatalogContext) throws -> [[String]] {
@@ -180,37 +190,64 @@ public final class IcebergCatalog: CatalogProvider, @unchecked Sendable {
     }
 }
 
-/// One Iceberg table as an engine table: its schema, and writes that become one snapshot.
-final class IcebergSinkTable: TableSink, @unchecked Sendable {
+/// One Iceberg table as an engine table: the rows of a snapshot (the current one, or the one
+/// `FOR VERSION AS OF` / `FOR SYSTEM_TIME AS OF` names), and writes that become one snapshot.
+final class IcebergEngineTable: TableSink, @unchecked Sendable {
     let table: IcebergTable
     let catalog: IcebergCatalog
     let context: CatalogContext
+    let version: TableVersion?
+    let point: IcebergReadPoint
     let schema: [Field]
 
-    init(table: IcebergTable, catalog: IcebergCatalog, context: CatalogContext) throws {
+    init(table: IcebergTable, catalog: IcebergCatalog, context: CatalogContext, version: TableVersion?) throws {
         self.table = table
         self.catalog = catalog
         self.context = context
-        schema = try catalog.wrap { try table.schema.fields.map { Field($0.name, $0.type.engineType, nullable: !$0.required) } }
+        self.version = version
+        point = try catalog.wrap { try IcebergReadPoint(table, version: version) }
+        schema = point.schema.fields.map { Field($0.name, $0.type.engineType, nullable: !$0.required) }
     }
 
-    var estimatedRows: Int? { nil }
+    var estimatedRows: Int? {
+        guard let s = point.snapshot else { return 0 }
+        return s.summary.first { $0.0 == "total-records" }.flatMap { Int($0.1) }
+    }
 
     func partitions(_ request: ScanRequest) throws -> [ScanPartition] {
-        throw SQLError(.unsupported, "reading iceberg.\(table.qualifiedName) comes with the Iceberg reader; meanwhile pyiceberg and DuckDB open it (catalog \(catalog.catalogPath), warehouse \(catalog.warehouse))")
+        guard let snapshot = point.snapshot else { return [BatchListPartition([])] }
+        let files = try catalog.wrap { try table.liveFiles(of: snapshot) }
+        let projection = request.projection ?? Array(schema.indices)
+        let fields = projection.map { point.schema.fields[$0] }
+        let types = projection.map { schema[$0].type }
+        if files.isEmpty { return [BatchListPartition([])] }
+        return files.map { IcebergFileScan(file: $0, fields: fields, types: types) }
     }
 
-    func beginWrite() throws -> TableWrite { try Write(self, operation: .append) }
-    func beginOverwrite() throws -> TableWrite { try Write(self, operation: .overwrite) }
+    func explainDetails(_ request: ScanRequest) -> [String] {
+        guard let s = point.snapshot else { return ["iceberg \(table.qualifiedName): no snapshot (empty)"] }
+        let files = (try? table.liveFiles(of: s))?.count.description ?? "?"
+        return ["iceberg \(table.qualifiedName) snapshot \(s.id)\(version.map { " (\($0))" } ?? ""): \(files) data files"]
+    }
+
+    func beginWrite() throws -> TableWrite {
+        guard version == nil else { throw SQLError(.unsupported, "a past snapshot of iceberg.\(table.qualifiedName) cannot be written to") }
+        return try Write(self, operation: .append)
+    }
+
+    func beginOverwrite() throws -> TableWrite {
+        guard version == nil else { throw SQLError(.unsupported, "a past snapshot of iceberg.\(table.qualifiedName) cannot be written to") }
+        return try Write(self, operation: .overwrite)
+    }
 
     final class Write: TableWrite {
-        let sink: IcebergSinkTable
+        let sink: IcebergEngineTable
         let operation: IcebergTable.Operation
         let writer: IcebergTableWriter
         var rows = 0
         var committed = false
 
-        init(_ sink: IcebergSinkTable, operation: IcebergTable.Operation) throws {
+        init(_ sink: IcebergEngineTable, operation: IcebergTable.Operation) throws {
             self.sink = sink
             self.operation = operation
             let settings = try sink.catalog.writeSettings(sink.table)

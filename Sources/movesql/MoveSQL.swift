@@ -18,7 +18,7 @@ struct MoveSQL: ParsableCommand {
         (history in ~/.movesql_history). `movesql sstable …` reads and writes SSTables directly; \
         `movesql backup …` makes backups.
         """,
-        subcommands: [SSTableCommand.self, BackupCommand.self]
+        subcommands: [SSTableCommand.self, BackupCommand.self, IcebergCommand.self]
     )
 
     @Option(name: .short, help: ArgumentHelp("Run this SQL (one or more statements).", valueName: "SQL"))

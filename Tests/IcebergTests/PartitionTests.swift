@@ -78,6 +78,7 @@ struct PartitionTests {
         #expect(throws: IcebergError.self) { try PartitionSpec.build([("tags", .identity)], schema: schema) }
         #expect(throws: IcebergError.self) { try PartitionSpec.build([("nope", .identity)], schema: schema) }
         #expect(throws: IcebergError.self) { try PartitionSpec.build([("s", .truncate(2)), ("s", .truncate(2))], schema: schema) }
+        #expect(throws: IcebergError.self) { try PartitionSpec.build([("d", .day), ("d", .year)], schema: schema) }
         #expect(throws: IcebergError.self) { try PartitionTransform.parse("bucket[0]") }
         #expect(try PartitionTransform.parse("truncate[16]") == .truncate(16))
     }

@@ -1,0 +1,240 @@
+import Columnar
+import Engine
+import Foundation
+import Iceberg
+import Parquet
+import SQL
+
+/// What a scan of an Iceberg table reads: one snapshot (the current one, or the one `FOR
+/// VERSION AS OF` / `FOR SYSTEM_TIME AS OF` names), under the schema it was written with.
+struct IcebergReadPoint {
+    let snapshot: Snapshot?
+    let schema: IcebergSchema
+
+    init(_ table: IcebergTable, version: TableVersion?) throws {
+        switch version {
+        case nil: snapshot = table.currentSnapshot
+        case .named(let name)?: snapshot = try table.snapshot(named: name)
+        case .asOfTime(let micros)?: snapshot = try table.snapshot(asOfMillis: micros >= 0 ? micros / 1000 : -((-micros + 999) / 1000))
+        }
+        // Time travel reads with the snapshot's own schema; the present with the current one.
+        schema = version == nil ? try table.schema : try table.schema(of: snapshot)
+    }
+}
+
+/// One data file of a scan: read on one thread, row group after row group.
+struct IcebergFileScan: ScanPartition {
+    let file: LiveDataFile
+    let fields: [IcebergField]
+    let types: [DataType]
+
+    var estimatedRows: Int? { Int(file.recordCount) }
+
+    func open() throws -> BatchStream { try IcebergFileStream(self) }
+}
+
+final class IcebergFileStream: BatchStream {
+    let scan: IcebergFileScan
+    let reader: ParquetFileReader
+    /// Per projected field: the file's top-level column holding it, or nil (added since).
+    let columns: [Int?]
+    var group = 0
+    var pending: [Batch] = []
+
+    init(_ scan: IcebergFileScan) throws {
+        self.scan = scan
+        guard scan.file.format.uppercased() == "PARQUET" else {
+            throw SQLError(.unsupported, "\(scan.file.path) is a \(scan.file.format) data file; movesql reads Parquet")
+        }
+        let reader: ParquetFileReader
+        do { reader = try ParquetFileReader(path: IcebergTable.path(ofLocation: scan.file.path)) } catch let e as ParquetError {
+            throw SQLError(.runtime, e.message)
+        }
+        self.reader = reader
+        let withIds = reader.columns.contains { $0.fieldId != nil }
+        columns = scan.fields.map { f in
+            if withIds { return reader.columns.firstIndex { $0.fieldId == f.id } }
+            // A file without field ids (added from elsewhere): by name.
+            return reader.columns.firstIndex { $0.name == f.name }
+        }
+        guard reader.rowCount == scan.file.recordCount else {
+            throw SQLError(.runtime, "\(scan.file.path) holds \(reader.rowCount) rows; its manifest entry says \(scan.file.recordCount)")
+        }
+    }
+
+    func next() throws -> Batch? {
+        while pending.isEmpty {
+            guard group < reader.metadata.rowGroups.count else { return nil }
+            let wanted = columns.compactMap { $0 }
+            let read: [Batch]
+            do { read = try reader.read(rowGroup: group, columns: wanted) } catch let e as ParquetError { throw SQLError(.runtime, e.message) }
+            group += 1
+            pending = try read.reversed().map { b in
+                var k = 0
+                return Batch(columns: try zip(zip(scan.fields, scan.types), columns).map { pair, index in
+                    let (field, type) = pair
+                    guard let index else { return Column.constant(.null, type: type, count: b.count) }
+                    defer { k += 1 }
+                    return try IcebergValues.adapt(b.columns[k], node: reader.columns[index], to: field.type, as: type, file: scan.file.path)
+                }, count: b.count)
+            }
+        }
+        return pending.removeLast()
+    }
+}
+
+/// Columns as a file stores them, into the table schema's types: nested fields matched by
+/// field id, and Iceberg's promotions (int → long, float → double, wider decimals).
+enum IcebergValues {
+    static func adapt(_ c: Column, node: ReadNode?, to iceberg: IcebergType, as type: DataType, file: String) throws -> Column {
+        if c.type == type { return c }
+        func fail() -> SQLError { SQLError(.runtime, "\(file): column \(node?.name ?? "?") is \(c.type) in the file where the table has \(type)") }
+        let c = c.materialized()
+        switch (c.data, type) {
+        case (.int32(let v), .bigint): return Column(type: type, count: c.count, validity: c.validity, data: .int64(v.map { Int64($0) }))
+        case (.float32(let v), .double): return Column(type: type, count: c.count, validity: c.validity, data: .float64(v.map { Double($0) }))
+        case (.int64(let v), .decimal(let p, _)) where p > 18:
+            return Column(type: type, count: c.count, validity: c.validity, data: .int128(v.map { Int128($0) }))
+        case (.int64, .decimal), (.int128, .decimal): return Column(type: type, count: c.count, validity: c.validity, data: c.data)
+        case (.bytes(let offsets, let bytes), .uuid):
+            var out = [UInt128](repeating: 0, count: c.count)
+            for i in 0..<c.count where !c.isNull(i) {
+                let s = Int(offsets[i]), e = Int(offsets[i + 1])
+                guard e - s == 16 else { throw fail() }
+                var x: UInt128 = 0
+                for b in bytes[s..<e] { x = x << 8 | UInt128(b) }
+                out[i] = x
+            }
+            return Column(type: type, count: c.count, validity: c.validity, data: .uint128(out))
+        case (.list(let offsets, let values), .list(let e)):
+            guard case .list(_, let ie, _) = iceberg, case .list(let en, _, _)? = node?.shape else { throw fail() }
+            return Column(type: type, count: c.count, validity: c.validity,
+                          data: .list(offsets: offsets, values: try adapt(values, node: en, to: ie, as: e, file: file)))
+        case (.list(let offsets, let entries), .map(let k, let v)):
+            guard case .map(_, let ik, _, let iv, _) = iceberg, case .map(let kn, let vn, _, _)? = node?.shape,
+                  case .structure(let kv) = entries.materialized().data, kv.count == 2 else { throw fail() }
+            let keys = try adapt(kv[0], node: kn, to: ik, as: k, file: file), values = try adapt(kv[1], node: vn, to: iv, as: v, file: file)
+            let entry = Column(type: .structure([Field("key", k), Field("value", v)]), count: entries.count, validity: nil, data: .structure([keys, values]))
+            return Column(type: type, count: c.count, validity: c.validity, data: .list(offsets: offsets, values: entry))
+        case (.structure(let children), .structure(let fields)):
+            guard case .structure(let icebergFields) = iceberg, case .structure(let nodes)? = node?.shape else { throw fail() }
+            let built = try zip(icebergFields, fields).map { f, engine -> Column in
+                guard let i = nodes.firstIndex(where: { $0.fieldId == f.id }) ?? nodes.firstIndex(where: { $0.fieldId == nil && $0.name == f.name }) else {
+                    return Column.constant(.null, type: engine.type, count: c.count).materialized()
+                }
+                return try adapt(children[i], node: nodes[i], to: f.type, as: engine.type, file: file)
+            }
+            return Column(type: type, count: c.count, validity: c.validity, data: .structure(built))
+        case (.constant, _): return Column(type: type, count: c.count, validity: c.validity, data: c.data)
+        default:
+            // The same values under other field names or nullability.
+            if c.type.physical == type.physical, c.type.isNested == false { return Column(type: type, count: c.count, validity: c.validity, data: c.data) }
+            throw fail()
+        }
+    }
+}
+
+extension DataType {
+    var isNested: Bool {
+        switch self {
+        case .list, .map, .structure: return true
+        default: return false
+        }
+    }
+}
+
+// MARK: metadata tables
+
+/// `iceberg.ns."t$snapshots"`, `$history`, `$files`, `$manifests`, `$refs`: the table's
+/// metadata as rows, in the columns Spark and Trino give them.
+enum IcebergMetadataTable {
+    static let kinds = ["snapshots", "history", "files", "manifests", "refs"]
+
+    static func make(_ kind: String, table: IcebergTable, version: TableVersion?) throws -> TableProvider {
+        switch kind {
+        case "snapshots":
+            let schema = [Field("committed_at", .timestamp), Field("snapshot_id", .bigint), Field("parent_id", .bigint), Field("sequence_number", .bigint),
+                          Field("operation", .varchar), Field("manifest_list", .varchar), Field("summary", .map(.varchar, .varchar)), Field("schema_id", .integer)]
+            return rows(schema, table.snapshots.map { s in
+                [.timestamp(s.timestampMillis * 1000), .int(s.id), s.parentId.map { .int($0) } ?? .null, .int(s.sequenceNumber),
+                 s.operation.map { .string($0) } ?? .null, .string(s.manifestList),
+                 .map(keys: s.summary.map { .string($0.0) }, values: s.summary.map { .string($0.1) }), s.schemaId.map { .int(Int64($0)) } ?? .null]
+            })
+        case "history":
+            let schema = [Field("made_current_at", .timestamp), Field("snapshot_id", .bigint), Field("parent_id", .bigint), Field("is_current_ancestor", .boolean)]
+            let byId = Dictionary(table.snapshots.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            var ancestors = Set<Int64>()
+            var at = table.currentSnapshotId
+            while let id = at, ancestors.insert(id).inserted { at = byId[id]?.parentId }
+            return rows(schema, table.snapshotLog.map { e in
+                [.timestamp(e.timestampMillis * 1000), .int(e.snapshotId), byId[e.snapshotId]?.parentId.map { .int($0) } ?? .null, .bool(ancestors.contains(e.snapshotId))]
+            })
+        case "manifests":
+            let schema = [Field("path", .varchar), Field("length", .bigint), Field("partition_spec_id", .integer), Field("content", .integer),
+                          Field("sequence_number", .bigint), Field("added_snapshot_id", .bigint), Field("added_data_files_count", .integer),
+                          Field("existing_data_files_count", .integer), Field("deleted_data_files_count", .integer)]
+            let point = try IcebergReadPoint(table, version: version)
+            return rows(schema, try point.snapshot.map { try table.manifests(of: $0) }?.map { m in
+                [.string(m.path), .int(m.length), .int(Int64(m.specId)), .int(Int64(m.content)), .int(m.sequenceNumber), .int(m.addedSnapshotId),
+                 .int(Int64(m.addedFiles)), .int(Int64(m.existingFiles)), .int(Int64(m.deletedFiles))]
+            } ?? [])
+        case "refs":
+            let schema = [Field("name", .varchar), Field("type", .varchar), Field("snapshot_id", .bigint)]
+            var out: [[Value]] = []
+            if case .object(let refs)? = table.metadata["refs"] {
+                for (name, r) in refs {
+                    guard case .string(let t)? = r["type"], case .int(let id)? = r["snapshot-id"] else { continue }
+                    out.append([.string(name), .string(t), .int(id)])
+                }
+            }
+            return rows(schema, out)
+        default:
+            let point = try IcebergReadPoint(table, version: version)
+            let spec = try table.spec
+            let typed = try spec.typed(point.schema)
+            let partitionType = DataType.structure(typed.map { Field($0.field.name, $0.result.engineType) })
+            let schema = [Field("content", .integer), Field("file_path", .varchar), Field("file_format", .varchar), Field("spec_id", .integer),
+                          Field("partition", partitionType), Field("record_count", .bigint), Field("file_size_in_bytes", .bigint),
+                          Field("column_sizes", .map(.integer, .bigint)), Field("value_counts", .map(.integer, .bigint)),
+                          Field("null_value_counts", .map(.integer, .bigint)), Field("nan_value_counts", .map(.integer, .bigint)),
+                          Field("lower_bounds", .map(.integer, .blob)), Field("upper_bounds", .map(.integer, .blob))]
+            func longs(_ p: [(Int32, Int64)]) -> Value { .map(keys: p.map { .int(Int64($0.0)) }, values: p.map { .int($0.1) }) }
+            func blobs(_ p: [(Int32, [UInt8])]) -> Value { .map(keys: p.map { .int(Int64($0.0)) }, values: p.map { .blob($0.1) }) }
+            return rows(schema, try (point.snapshot.map { try table.liveFiles(of: $0) } ?? []).map { f in
+                let partition: Value = f.specId == spec.id
+                    ? .structure(zip(f.partition, typed).map { engineValue($0, $1.result) }) : .null
+                return [.int(0), .string(f.path), .string(f.format), .int(Int64(f.specId)), partition, .int(f.recordCount), .int(f.sizeInBytes),
+                        longs(f.columnSizes), longs(f.valueCounts), longs(f.nullValueCounts), longs(f.nanValueCounts), blobs(f.lowerBounds), blobs(f.upperBounds)]
+            })
+        }
+    }
+
+    static func engineValue(_ v: PartitionValue, _ t: IcebergType) -> Value {
+        switch (v, t) {
+        case (.null, _): return .null
+        case (.long(let x), .boolean): return .bool(x != 0)
+        case (.long(let x), .date): return .date(Int32(truncatingIfNeeded: x))
+        case (.long(let x), .time): return .time(x)
+        case (.long(let x), .timestamp), (.long(let x), .timestamptz): return .timestamp(x)
+        case (.long(let x), _): return .int(x)
+        case (.decimal(let x), .decimal(_, let s)): return .decimal(x, scale: s)
+        case (.decimal(let x), _): return .hugeint(x)
+        case (.double(let bits), .float): return .float(Float(Double(bitPattern: bits)))
+        case (.double(let bits), _): return .double(Double(bitPattern: bits))
+        case (.bytes(let b), .string): return .string(String(decoding: b, as: UTF8.self))
+        case (.bytes(let b), .uuid): return .uuid(b.reduce(UInt128(0)) { $0 << 8 | UInt128($1) })
+        case (.bytes(let b), _): return .blob(b)
+        }
+    }
+
+    static func rows(_ schema: [Field], _ rows: [[Value]]) -> TableProvider {
+        let table = MemoryTable(schema: schema)
+        var builders = schema.map { ColumnBuilder(type: $0.type) }
+        for r in rows { for (k, v) in r.enumerated() { builders[k].append(v) } }
+        if let write = try? table.beginWrite() {
+            try? write.append(Batch(columns: builders.map { $0.finish() }, count: rows.count))
+            try? write.commit()
+        }
+        return table
+    }
+}
