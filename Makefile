@@ -51,6 +51,7 @@ demo: build
 ## The tests: unit tests, the ../shared fixtures (skipped, saying so, when ../shared is absent
 ## outside CI) and the interop tests against pyarrow (in the venv this makes).
 test: venv
+	$(SWIFT) build --product movesql
 	$(SWIFT) test
 
 bench: deps

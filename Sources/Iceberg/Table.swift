@@ -66,6 +66,9 @@ public final class IcebergTable: @unchecked Sendable {
         return (ManifestSchemas.manifestEntry(partition: PartitionAvro.record(typed.map { ($0.field, $0.result) })), typed.map(\.result))
     }
 
+    /// How many concurrent commits the last commit lost to (and rebuilt on) before it landed.
+    public private(set) var lostRaces = 0
+
     public var currentSnapshotId: Int64? { if case .int(let id)? = metadata["current-snapshot-id"], id >= 0 { return id } else { return nil } }
 
     // MARK: files
@@ -245,6 +248,7 @@ public final class IcebergTable: @unchecked Sendable {
             try Self.write(Array(next.text.utf8), to: file)
             FaultPoint.hit("iceberg.commit.before-swap")
             if try catalog.swap(namespace: namespace, table: name, from: baseLocation, to: "file://" + file) {
+                lostRaces = attempt
                 metadata = next
                 metadataLocation = "file://" + file
                 return snapshotId

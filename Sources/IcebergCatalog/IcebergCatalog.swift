@@ -280,7 +280,9 @@ final class IcebergEngineTable: TableSink, @unchecked Sendable {
             }
             let snapshot = try sink.catalog.wrap { try sink.table.commit(files, operation: operation) }
             let bytes = files.reduce(Int64(0)) { $0 + $1.sizeInBytes }
-            sink.context.note("committed snapshot \(snapshot) of iceberg.\(sink.table.qualifiedName) (\(operation.rawValue)): \(rows) rows in \(files.count) Parquet file\(files.count == 1 ? "" : "s"), \(bytes) bytes")
+            let races = sink.table.lostRaces
+            let retried = races == 0 ? "" : "; rebuilt on \(races) concurrent commit\(races == 1 ? "" : "s") that landed first"
+            sink.context.note("committed snapshot \(snapshot) of iceberg.\(sink.table.qualifiedName) (\(operation.rawValue)): \(rows) rows in \(files.count) Parquet file\(files.count == 1 ? "" : "s"), \(bytes) bytes\(retried)")
         }
     }
 }

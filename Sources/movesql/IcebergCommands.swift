@@ -25,14 +25,14 @@ struct IcebergOrphans: ParsableCommand {
     )
 
     @Argument(help: "The table: ns.table or iceberg.ns.table.") var table: String
-    @Option(help: "The warehouse folder (default: $MOVESQL_WAREHOUSE, else ./warehouse).") var warehouse: String?
+    @OptionGroup var warehouseOption: WarehouseOption
     @Option(help: "The SQLite catalog (default: <warehouse>/catalog.db).") var catalog: String?
     @Option(name: .customLong("older-than"), help: "Only files last modified more than this many seconds ago (default 3 days, as Iceberg's).")
     var olderThan: Double = 3 * 86400
     @Flag(help: "Delete the files listed.") var delete = false
 
     func run() throws {
-        let folder = warehouse ?? ProcessInfo.processInfo.environment["MOVESQL_WAREHOUSE"] ?? "./warehouse"
+        let folder = warehouseOption.warehouse ?? ProcessInfo.processInfo.environment["MOVESQL_WAREHOUSE"] ?? "./warehouse"
         let catalogPath = catalog ?? folder + "/catalog.db"
         guard FileManager.default.fileExists(atPath: catalogPath) else { throw ValidationError("no catalog at \(catalogPath)") }
         var parts = table.split(separator: ".").map(String.init)
@@ -51,4 +51,11 @@ struct IcebergOrphans: ParsableCommand {
         }
         FileHandle.standardError.write(Data("\(orphans.count) orphan file\(orphans.count == 1 ? "" : "s"), \(bytes) bytes\(delete ? ", deleted" : "") in \(t.folder)\n".utf8))
     }
+}
+
+/// `--warehouse`, shared by the root command and the `iceberg` subcommands (one option, so
+/// it reaches whichever command runs).
+struct WarehouseOption: ParsableArguments {
+    @Option(name: .customLong("warehouse"), help: ArgumentHelp("The folder of the default iceberg catalog, its catalog.db inside (default: $MOVESQL_WAREHOUSE, else ./warehouse).", valueName: "DIR"))
+    var warehouse: String?
 }

@@ -36,8 +36,8 @@ struct MoveSQL: ParsableCommand {
     @Option(name: .customLong("backups"), help: ArgumentHelp("The folder of the default cassandra catalog (default: $MOVESQL_BACKUPS, else ./backups).", valueName: "DIR"))
     var backups: String?
 
-    @Option(name: .customLong("warehouse"), help: ArgumentHelp("The folder of the default iceberg catalog, its catalog.db inside (default: $MOVESQL_WAREHOUSE, else ./warehouse).", valueName: "DIR"))
-    var warehouse: String?
+    @OptionGroup var warehouseOption: WarehouseOption
+    var warehouse: String? { warehouseOption.warehouse }
 
     @Option(name: .customLong("init"), help: ArgumentHelp("SQL run before anything else, e.g. ATTACH and SET statements (default: $MOVESQL_INIT).", valueName: "FILE"))
     var initFile: String?
