@@ -111,6 +111,24 @@ struct RoundTripTests {
             #expect(try rows(session, "SELECT count(*) FROM iceberg.r.\(name)_copy").rows == [[.int(15)]])
             #expect(throws: SQLError.self) { try session.execute("INSERT INTO iceberg.r.\(name) FOR VERSION AS OF 1 SELECT 1") }
         }
+        // INSERT checks the query's types against the table's, by column, before writing.
+        _ = try session.execute("CREATE TABLE iceberg.r.typed (id BIGINT NOT NULL, amount DECIMAL(12, 2), name VARCHAR, ts TIMESTAMP, tags VARCHAR[])")
+        _ = try session.execute("INSERT INTO iceberg.r.typed SELECT 1, 2.5, 'x', DATE '2024-01-02', ['a']")
+        _ = try session.execute("INSERT INTO iceberg.r.typed (name, id) SELECT 'only', CAST(7 AS SMALLINT)")
+        func failure(_ sql: String) -> String {
+            do { _ = try session.execute(sql); return "no error" } catch { return "\(error)" }
+        }
+        #expect(failure("INSERT INTO iceberg.r.typed SELECT 'one', 1.0, 'x', NULL, NULL").contains("column id is BIGINT; the query's column 1"))
+        #expect(failure("INSERT INTO iceberg.r.typed SELECT 2, CAST(1.2345 AS DECIMAL(10, 4)), 'x', NULL, NULL").contains("rounded"))
+        #expect(failure("INSERT INTO iceberg.r.typed SELECT 2, 1, 42, NULL, NULL").contains("column name is VARCHAR"))
+        #expect(failure("INSERT INTO iceberg.r.typed SELECT 2, 1, 'x', NULL, [1, 2]").contains("column tags"))
+        #expect(failure("INSERT INTO iceberg.r.typed SELECT 2, 1, 'x'").contains("3 values for 5 columns"))
+        #expect(failure("INSERT INTO iceberg.r.typed SELECT NULL, 1, 'x', NULL, NULL").contains("NULL in column id"))
+        #expect(failure("INSERT INTO iceberg.r.typed (nope) SELECT 1").contains("no column nope"))
+        #expect(try canonical(session, "SELECT id, amount, name, ts, tags FROM iceberg.r.typed") == [
+            #"{"amount":"2.50","id":1,"name":"x","tags":["a"],"ts":1704153600000000}"#,
+            #"{"amount":null,"id":7,"name":"only","tags":null,"ts":null}"#,
+        ])
         // An empty table reads as no rows.
         _ = try session.execute("CREATE TABLE iceberg.r.empty (a INT, b VARCHAR)")
         #expect(try rows(session, "SELECT * FROM iceberg.r.empty").rows.isEmpty)

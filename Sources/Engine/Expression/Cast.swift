@@ -176,3 +176,55 @@ extension String {
         return String(s)
     }
 }
+
+/// Which values a catalog table's column takes from an INSERT without an explicit CAST: the
+/// conversions that cannot lose information silently (SQL's store assignment, strict).
+/// Narrowing integers and decimal precision are allowed (an overflow is an error, not a
+/// wrong value); a lost decimal scale, double → float, timestamp → date, text ↔ numbers
+/// and the like need a CAST that says so.
+public enum StoreAssignment {
+    static func integerDigits(_ t: DataType) -> Int? {
+        switch t {
+        case .tinyint: return 3
+        case .smallint: return 5
+        case .integer: return 10
+        case .bigint: return 19
+        case .hugeint: return 39
+        default: return nil
+        }
+    }
+
+    /// Nil when `source` values go into a `target` column as they are; else why not.
+    public static func refusal(_ source: DataType, _ target: DataType) -> String? {
+        if source == target || source == .null { return nil }
+        switch (source, target) {
+        case (_, _) where source.isInteger && target.isInteger: return nil
+        case (_, .decimal(let p, let s)) where source.isInteger:
+            guard let digits = integerDigits(source), p - s >= digits else { return "a \(source) may not fit \(target)'s \(p - s) integer digits" }
+            return nil
+        case (.hugeint, .decimal): return nil
+        case (_, .float), (_, .double) where source.isInteger: return nil
+        case (.decimal, .double), (.decimal, .float): return nil
+        case (.decimal(_, let s1), .decimal(_, let s2)):
+            return s2 >= s1 ? nil : "its \(s1) decimal places would be rounded to \(s2)"
+        case (.decimal(_, let s), _) where target.isInteger:
+            return s == 0 ? nil : "its decimal places would be dropped"
+        case (.float, .double): return nil
+        case (.double, .float): return "a DOUBLE would lose precision as a FLOAT"
+        case (.date, .timestamp): return nil
+        case (.timestamp, .date): return "a TIMESTAMP would lose its time of day as a DATE"
+        case (.list(let a), .list(let b)): return refusal(a, b).map { "its elements: \($0)" }
+        case (.map(let ka, let va), .map(let kb, let vb)):
+            if let r = refusal(ka, kb) { return "its keys: \(r)" }
+            return refusal(va, vb).map { "its values: \($0)" }
+        case (.structure(let fa), .structure(let fb)):
+            guard fa.count == fb.count else { return "it has \(fa.count) fields where the column has \(fb.count)" }
+            for (a, b) in zip(fa, fb) {
+                guard a.name.lowercased() == b.name.lowercased() else { return "its field \(a.name) is where the column has \(b.name)" }
+                if let r = refusal(a.type, b.type) { return "its field \(a.name): \(r)" }
+            }
+            return nil
+        default: return "\(source) does not convert to \(target) without a CAST"
+        }
+    }
+}

@@ -186,7 +186,8 @@ public final class Session {
             return .ok("created \(key)")
         case .insert(let name, let columns, let source, let overwrite):
             let key = name.map(\.normalized).joined(separator: ".")
-            guard let table = (try attachedTable(name) ?? catalog.table(key)) as? TableSink else {
+            let attached = try attachedTable(name)
+            guard let table = (attached ?? catalog.table(key)) as? TableSink else {
                 throw SQLError(.catalog, "table \(name.map(\.value).joined(separator: ".")) does not exist or does not accept rows")
             }
             let schema = table.schema
@@ -198,7 +199,16 @@ public final class Session {
             }
             let plan = Optimizer.optimize(try binder().bindQuery(source))
             guard plan.schema.count == targets.count else {
-                throw SQLError(.binder, "INSERT has \(plan.schema.count) values for \(targets.count) columns")
+                throw SQLError(.binder, "INSERT has \(plan.schema.count) values for \(targets.count) columns", at: source.location)
+            }
+            if attached != nil {
+                // A catalog's table keeps what it is given: only conversions that lose nothing
+                // happen without a CAST.
+                for (j, i) in targets.enumerated() {
+                    if let why = StoreAssignment.refusal(plan.schema[j].type, schema[i].type) {
+                        throw SQLError(.binder, "INSERT INTO \(name.map(\.value).joined(separator: ".")): column \(schema[i].name) is \(schema[i].type); the query's column \(j + 1) (\(plan.schema[j].name)) is \(plan.schema[j].type): \(why); CAST it to say so", at: source.location)
+                    }
+                }
             }
             // Batches stream into one write that becomes visible at the end: a failing row
             // inserts nothing.
