@@ -214,9 +214,23 @@ final class IcebergEngineTable: TableSink, @unchecked Sendable {
         return s.summary.first { $0.0 == "total-records" }.flatMap { Int($0.1) }
     }
 
+    func supportsFilter(_ filter: BoundExpr) -> FilterPushdown {
+        IcebergFilters.predicates(filter, schema: point.schema).isEmpty ? .unsupported : .inexact
+    }
+
+    /// The live files of the snapshot that the request's filters do not rule out, and how many there were.
+    func files(_ request: ScanRequest) throws -> (kept: [LiveDataFile], total: Int, pruner: FilePruner) {
+        guard let snapshot = point.snapshot else { return ([], 0, FilePruner(predicates: [], schema: point.schema, specs: [])) }
+        let all = try catalog.wrap { try table.liveFiles(of: snapshot) }
+        let predicates = request.filters.flatMap { IcebergFilters.predicates($0, schema: point.schema) }
+        let specs = try catalog.wrap { try Set(all.map(\.specId)).map { try table.spec(id: $0) } }
+        let pruner = FilePruner(predicates: predicates, schema: point.schema, specs: specs)
+        return (pruner.isEmpty ? all : all.filter(pruner.mayMatch), all.count, pruner)
+    }
+
     func partitions(_ request: ScanRequest) throws -> [ScanPartition] {
-        guard let snapshot = point.snapshot else { return [BatchListPartition([])] }
-        let files = try catalog.wrap { try table.liveFiles(of: snapshot) }
+        guard point.snapshot != nil else { return [BatchListPartition([])] }
+        let files = try self.files(request).kept
         let projection = request.projection ?? Array(schema.indices)
         let fields = projection.map { point.schema.fields[$0] }
         let types = projection.map { schema[$0].type }
@@ -226,8 +240,9 @@ final class IcebergEngineTable: TableSink, @unchecked Sendable {
 
     func explainDetails(_ request: ScanRequest) -> [String] {
         guard let s = point.snapshot else { return ["iceberg \(table.qualifiedName): no snapshot (empty)"] }
-        let files = (try? table.liveFiles(of: s))?.count.description ?? "?"
-        return ["iceberg \(table.qualifiedName) snapshot \(s.id)\(version.map { " (\($0))" } ?? ""): \(files) data files"]
+        guard let (kept, total, pruner) = try? files(request) else { return ["iceberg \(table.qualifiedName) snapshot \(s.id): its manifests cannot be read"] }
+        let pruned = pruner.isEmpty ? "" : " (\(total - kept.count) pruned by partition values and column bounds)"
+        return ["iceberg \(table.qualifiedName) snapshot \(s.id)\(version.map { " (\($0))" } ?? ""): \(kept.count) of \(total) data files\(pruned)"]
     }
 
     func beginWrite() throws -> TableWrite {

@@ -238,3 +238,102 @@ enum IcebergMetadataTable {
         return table
     }
 }
+
+// MARK: filters
+
+/// The engine's filters as predicates that prune data files: `column <op> constant` (either
+/// side), `IS [NOT] NULL`, `IN (constants)`, and the conjuncts of an AND, over top-level
+/// primitive columns. What does not translate is left to the engine alone.
+enum IcebergFilters {
+    static func predicates(_ e: BoundExpr, schema: IcebergSchema) -> [IcebergPredicate] {
+        switch e {
+        case .and(let parts): return parts.flatMap { predicates($0, schema: schema) }
+        case .isNull(let x, let negated):
+            guard let f = column(x, schema) else { return [] }
+            return [IcebergPredicate(fieldId: f.id, op: negated ? .notNull : .isNull)]
+        case .inList(let x, let items, false):
+            guard let f = column(x, schema) else { return [] }
+            let values = items.map { constant($0).flatMap { comparable($0, f.type) } }
+            guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else { return [] }
+            return [IcebergPredicate(fieldId: f.id, op: .isIn, values: values.map { $0! })]
+        case .call(let fn, let args) where args.count == 2:
+            let ops: [String: IcebergPredicate.Op] = ["=": .eq, "<": .lt, "<=": .le, ">": .gt, ">=": .ge]
+            let flipped: [IcebergPredicate.Op: IcebergPredicate.Op] = [.eq: .eq, .lt: .gt, .le: .ge, .gt: .lt, .ge: .le]
+            guard var op = ops[fn.name] else { return [] }
+            var f = column(args[0], schema), c = constant(args[1])
+            if f == nil || c == nil {
+                f = column(args[1], schema)
+                c = constant(args[0])
+                op = flipped[op]!
+            }
+            guard let f, let c, let v = comparable(c, f.type) else { return [] }
+            return [IcebergPredicate(fieldId: f.id, op: op, values: [v])]
+        default: return []
+        }
+    }
+
+    static func integerWidth(_ t: DataType) -> Int? {
+        switch t {
+        case .tinyint: return 8
+        case .smallint: return 16
+        case .integer: return 32
+        case .bigint: return 64
+        default: return nil
+        }
+    }
+
+    static func column(_ e: BoundExpr, _ schema: IcebergSchema) -> IcebergField? {
+        var e = e
+        // Only widening integer casts keep comparisons as they are (the binder adds them to
+        // compare an int column with a bigint constant).
+        if case .cast(let inner, let to, _) = e {
+            guard let a = integerWidth(inner.type), let b = integerWidth(to), b >= a else { return nil }
+            e = inner
+        }
+        guard case .column(let i, _) = e, i < schema.fields.count else { return nil }
+        let f = schema.fields[i]
+        switch f.type {
+        case .list, .map, .structure: return nil
+        default: return f
+        }
+    }
+
+    static func constant(_ e: BoundExpr) -> Value? {
+        switch e {
+        case .constant(let v, _): return v.isNull ? nil : v
+        case .cast(.constant(let v, let t), let to, _):
+            guard !v.isNull, let c = try? Cast.cast(Column.constant(v, type: t, count: 1), to: to, isTry: false) else { return nil }
+            let out = c.value(at: 0)
+            return out.isNull ? nil : out
+        default: return nil
+        }
+    }
+
+    /// A constant in the comparable form of a column of `type`.
+    static func comparable(_ v: Value, _ type: IcebergType) -> PartitionValue? {
+        switch (v, type) {
+        case (.bool(let b), .boolean): return .long(b ? 1 : 0)
+        case (.int(let x), .int), (.int(let x), .long): return .long(x)
+        case (.date(let d), .date): return .long(Int64(d))
+        case (.timestamp(let t), .timestamp), (.timestamp(let t), .timestamptz): return .long(t)
+        case (.time(let t), .time): return .long(t)
+        case (.int(let x), .decimal(_, let s)):
+            let (r, o) = Int128(x).multipliedReportingOverflow(by: pow10(s))
+            return o ? nil : .decimal(r)
+        case (.decimal(let u, let cs), .decimal(_, let s)):
+            if cs == s { return .decimal(u) }
+            guard cs < s else { return nil }
+            let (r, o) = u.multipliedReportingOverflow(by: pow10(s - cs))
+            return o ? nil : .decimal(r)
+        // Zero is left alone: -0.0 = 0.0 in SQL, but bounds order -0.0 below 0.0.
+        case (.double(let d), .double), (.double(let d), .float): return d.isNaN || d == 0 ? nil : .double(d.bitPattern)
+        case (.float(let f), .double), (.float(let f), .float): return f.isNaN || f == 0 ? nil : .double(Double(f).bitPattern)
+        case (.string(let s), .string): return .bytes(Array(s.utf8))
+        case (.blob(let b), .binary), (.blob(let b), .fixed): return .bytes(b)
+        case (.uuid(let u), .uuid): return .bytes((0..<16).map { UInt8(truncatingIfNeeded: u >> UInt128(8 * (15 - $0))) })
+        default: return nil
+        }
+    }
+
+    static func pow10(_ n: Int) -> Int128 { (0..<n).reduce(Int128(1)) { r, _ in r * 10 } }
+}
