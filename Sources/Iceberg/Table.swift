@@ -8,7 +8,7 @@ import Parquet
 /// in the SQLite catalog. Snapshots are committed by writing new metadata and swapping the
 /// catalog's pointer to it (retrying on a lost race with the same data files).
 public final class IcebergTable: @unchecked Sendable {
-    public let catalog: SQLiteCatalog
+    public let catalog: IcebergCatalogStore
     public let namespace: String
     public let name: String
     /// The table folder (absolute path) and its `file://` location.
@@ -16,7 +16,7 @@ public final class IcebergTable: @unchecked Sendable {
     public private(set) var metadataLocation: String
     public private(set) var metadata: JSONValue
 
-    init(catalog: SQLiteCatalog, namespace: String, name: String, folder: String, metadataLocation: String, metadata: JSONValue) {
+    init(catalog: IcebergCatalogStore, namespace: String, name: String, folder: String, metadataLocation: String, metadata: JSONValue) {
         self.catalog = catalog
         self.namespace = namespace
         self.name = name
@@ -77,13 +77,13 @@ public final class IcebergTable: @unchecked Sendable {
         location.hasPrefix("file://") ? String(location.dropFirst("file://".count)) : location
     }
 
-    static func readJSON(_ location: String) throws -> JSONValue {
+    public static func readJSON(_ location: String) throws -> JSONValue {
         let p = path(ofLocation: location)
         guard let data = FileManager.default.contents(atPath: p) else { throw IcebergError("cannot read \(location)") }
         do { return try JSONParser.parse([UInt8](data)) } catch { throw IcebergError("\(location): \(error)") }
     }
 
-    static func write(_ bytes: [UInt8], to path: String) throws {
+    public static func write(_ bytes: [UInt8], to path: String) throws {
         let dir = (path as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         // Written whole under a temporary name, then renamed: a reader never sees half a file.
@@ -94,15 +94,16 @@ public final class IcebergTable: @unchecked Sendable {
 
     static func nowMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
 
-    static func uuid() -> String { UUID().uuidString.lowercased() }
+    public static func uuid() -> String { UUID().uuidString.lowercased() }
 
     // MARK: create and load
 
-    /// Creates an empty table (v2, unsorted) at `<warehouse>/<namespace>/<name>`.
-    public static func create(catalog: SQLiteCatalog, warehouse: String, namespace: String, name: String,
+    /// Creates an empty table (v2, unsorted) at `<warehouse>/<namespace>/<name>` (a REST
+    /// catalog may place it elsewhere: the metadata it returns says where).
+    public static func create(catalog: IcebergCatalogStore, warehouse: String, namespace: String, name: String,
                               schema: IcebergSchema, spec: PartitionSpec = .unpartitioned, properties: [(String, String)] = []) throws -> IcebergTable {
         guard try catalog.namespaceExists(namespace) else { throw IcebergError("namespace \(namespace) does not exist (CREATE SCHEMA \(namespace) first)") }
-        guard try catalog.metadataLocation(namespace: namespace, table: name) == nil else {
+        guard try catalog.loadTable(namespace: namespace, table: name) == nil else {
             throw IcebergError("table \(namespace).\(name) already exists")
         }
         let folder = warehouse + "/" + namespace + "/" + name
@@ -129,29 +130,29 @@ public final class IcebergTable: @unchecked Sendable {
             ("statistics", .array([])),
             ("partition-statistics", .array([])),
         ])
-        let file = folder + "/metadata/00000-\(uuid()).metadata.json"
-        try write(Array(metadata.text.utf8), to: file)
-        guard try catalog.register(namespace: namespace, table: name, metadataLocation: "file://" + file) else {
-            try? FileManager.default.removeItem(atPath: file)
+        guard let state = try catalog.createTable(namespace: namespace, table: name, metadata: metadata, schema: schema, spec: spec, properties: properties) else {
             throw IcebergError("table \(namespace).\(name) already exists")
         }
-        return IcebergTable(catalog: catalog, namespace: namespace, name: name, folder: folder, metadataLocation: "file://" + file, metadata: metadata)
+        return try IcebergTable(catalog: catalog, namespace: namespace, name: name, state: state)
     }
 
-    public static func load(catalog: SQLiteCatalog, namespace: String, name: String) throws -> IcebergTable? {
-        guard let location = try catalog.metadataLocation(namespace: namespace, table: name) else { return nil }
-        let metadata = try readJSON(location)
-        guard case .string(let tableLocation)? = metadata["location"] else { throw IcebergError("\(location): no location") }
-        return IcebergTable(catalog: catalog, namespace: namespace, name: name, folder: path(ofLocation: tableLocation),
-                            metadataLocation: location, metadata: metadata)
+    convenience init(catalog: IcebergCatalogStore, namespace: String, name: String, state: TableState) throws {
+        guard case .string(let tableLocation)? = state.metadata["location"] else { throw IcebergError("\(state.location): no location") }
+        self.init(catalog: catalog, namespace: namespace, name: name, folder: Self.path(ofLocation: tableLocation),
+                  metadataLocation: state.location, metadata: state.metadata)
+    }
+
+    public static func load(catalog: IcebergCatalogStore, namespace: String, name: String) throws -> IcebergTable? {
+        guard let state = try catalog.loadTable(namespace: namespace, table: name) else { return nil }
+        return try IcebergTable(catalog: catalog, namespace: namespace, name: name, state: state)
     }
 
     public func refresh() throws {
-        guard let location = try catalog.metadataLocation(namespace: namespace, table: name) else {
+        guard let state = try catalog.loadTable(namespace: namespace, table: name) else {
             throw IcebergError("table \(qualifiedName) no longer exists")
         }
-        metadata = try Self.readJSON(location)
-        metadataLocation = location
+        metadata = state.metadata
+        metadataLocation = state.location
     }
 
     // MARK: snapshots
@@ -209,11 +210,13 @@ public final class IcebergTable: @unchecked Sendable {
             ]))
             var deletedFiles = 0, deletedRows: Int64 = 0, deletedSize: Int64 = 0
             var changedPartitions = Set(files.map { PartitionKey(specId: spec.id, values: $0.partition) })
+            var attemptFiles: [String] = []
             if operation == .append {
                 listed += parentManifests
             } else if !parentManifests.isEmpty {
                 let deleted = try deletedManifests(of: parentManifests, snapshotId: snapshotId, sequence: sequence, commitId: commitId, attempt: attempt)
                 listed += deleted.listed
+                attemptFiles += deleted.listed.compactMap { if case .string(let p)? = $0[0] { return Self.path(ofLocation: p) } else { return nil } }
                 (deletedFiles, deletedRows, deletedSize) = (deleted.files, deleted.rows, deleted.size)
                 changedPartitions.formUnion(deleted.partitions)
             }
@@ -243,24 +246,21 @@ public final class IcebergTable: @unchecked Sendable {
             var refs: [(String, JSONValue)] = []
             if case .object(let r)? = base["refs"] { refs = r.filter { $0.0 != "main" } }
             next.set("refs", .object([("main", .object([("snapshot-id", .int(snapshotId)), ("type", .string("branch"))]))] + refs))
-            let version = (Self.version(of: baseLocation) ?? 0) + 1
-            let file = folder + "/metadata/" + String(format: "%05d", version) + "-\(Self.uuid()).metadata.json"
-            try Self.write(Array(next.text.utf8), to: file)
-            FaultPoint.hit("iceberg.commit.before-swap")
-            if try catalog.swap(namespace: namespace, table: name, from: baseLocation, to: "file://" + file) {
+            let change = SnapshotChange(snapshot: .object(snapshot), snapshotId: snapshotId, parentId: parent)
+            if let state = try catalog.commit(namespace: namespace, table: name, base: TableState(location: baseLocation, metadata: base), next: next, change: change) {
                 lostRaces = attempt
-                metadata = next
-                metadataLocation = "file://" + file
+                metadata = state.metadata
+                metadataLocation = state.location
                 return snapshotId
             }
             // Another writer committed first: drop what this attempt wrote and go again.
-            try? FileManager.default.removeItem(atPath: file)
             try? FileManager.default.removeItem(atPath: listPath)
+            for f in attemptFiles { try? FileManager.default.removeItem(atPath: f) }
         }
         throw IcebergError("\(qualifiedName): the commit lost 20 races in a row; nothing was committed; its data files are left in \(folder)/data")
     }
 
-    static func version(of location: String) -> Int? {
+    public static func version(of location: String) -> Int? {
         let name = location.split(separator: "/").last.map(String.init) ?? ""
         return Int(name.prefix { $0.isNumber })
     }

@@ -1,6 +1,7 @@
 import Columnar
 import Foundation
 import Parquet
+import Threads
 
 /// Streams batches into the data files of one commit: Parquet files in the table's data
 /// folder, one open file per partition value, each rolled at `targetFileBytes`. Nothing is
@@ -66,8 +67,15 @@ public final class IcebergTableWriter {
 
     /// Appends a batch whose columns follow the table schema (the engine casts INSERT rows).
     public func write(_ batch: Batch) throws {
-        guard batch.count > 0 else { return }
-        if partitioning.isEmpty { return try write(batch, to: []) }
+        for (key, part) in split(batch) { try write(part, to: key) }
+    }
+
+    var isPartitioned: Bool { !partitioning.isEmpty }
+
+    /// A batch's rows grouped by partition value, in order of first appearance.
+    func split(_ batch: Batch) -> [([PartitionValue], Batch)] {
+        guard batch.count > 0 else { return [] }
+        if partitioning.isEmpty { return [([], batch)] }
         let values = partitioning.map { $0.field.transform.apply(batch.columns[$0.column], source: $0.source) }
         var groups: [[PartitionValue]: [Int]] = [:]
         var order: [[PartitionValue]] = []
@@ -79,14 +87,14 @@ public final class IcebergTableWriter {
                 order.append(key)
             }
         }
-        if order.count == 1 { return try write(batch, to: order[0]) }
-        for key in order {
+        if order.count == 1 { return [(order[0], batch)] }
+        return order.map { key in
             let rows = groups[key]!
-            try write(Batch(columns: batch.columns.map { $0.take(rows) }, count: rows.count), to: key)
+            return (key, Batch(columns: batch.columns.map { $0.take(rows) }, count: rows.count))
         }
     }
 
-    private func write(_ batch: Batch, to partition: [PartitionValue]) throws {
+    func write(_ batch: Batch, to partition: [PartitionValue]) throws {
         let file: OpenFile
         if let f = open[partition] {
             file = f
@@ -134,6 +142,123 @@ public final class IcebergTableWriter {
         open = [:]
         for f in files { try? FileManager.default.removeItem(atPath: IcebergTable.path(ofLocation: f.path)) }
         files = []
+    }
+}
+
+/// Several `IcebergTableWriter`s on threads of their own, fed through bounded queues: Parquet
+/// encoding and compression, the cost of a write, run on every core, and the files of all
+/// become one commit. Each partition value goes to one writer (its files are not multiplied);
+/// an unpartitioned table's batches go round. The buffering budget is shared out.
+public final class ParallelTableWriter: @unchecked Sendable {
+    public let table: IcebergTable
+    let workers: [Worker]
+    private var next = 0
+    /// The splitter: computes partition values on the calling thread.
+    private let router: IcebergTableWriter
+
+    final class Worker: @unchecked Sendable {
+        let writer: IcebergTableWriter
+        let monitor = Monitor()
+        var queue: [([PartitionValue], Batch)] = []
+        var closing = false
+        var finished = false
+        var failure: Error?
+        static let depth = 4
+
+        init(_ writer: IcebergTableWriter) { self.writer = writer }
+
+        func run() {
+            while true {
+                var item: ([PartitionValue], Batch)?
+                var done = false
+                monitor.withLock {
+                    while queue.isEmpty && !closing { monitor.wait() }
+                    if queue.isEmpty { done = true } else { item = queue.removeFirst() }
+                    monitor.broadcast()
+                }
+                if done { break }
+                guard let (key, batch) = item else { continue }
+                if monitor.withLock({ failure != nil }) { continue }
+                do { try writer.write(batch, to: key) } catch { monitor.withLock { failure = error } }
+            }
+            var closed: Error?
+            if monitor.withLock({ failure == nil }) {
+                do { _ = try writer.finish() } catch { closed = error }
+            }
+            monitor.withLock {
+                if let closed, failure == nil { failure = closed }
+                finished = true
+                monitor.broadcast()
+            }
+        }
+
+        /// Queues a batch, waiting while the queue is full; throws the worker's failure.
+        func push(_ item: ([PartitionValue], Batch)) throws {
+            try monitor.withLock {
+                while queue.count >= Self.depth && failure == nil { monitor.wait() }
+                if let failure { throw failure }
+                queue.append(item)
+                monitor.broadcast()
+            }
+        }
+
+        func close() throws -> [DataFile] {
+            try monitor.withLock {
+                closing = true
+                monitor.broadcast()
+                while !finished { monitor.wait() }
+                if let failure { throw failure }
+            }
+            return writer.files
+        }
+    }
+
+    /// `writers`: how many at once (nil: one per core).
+    public init(table: IcebergTable, writers: Int? = nil, options: ParquetWriteOptions = ParquetWriteOptions(),
+                targetFileBytes: Int64 = 512 << 20, maxBufferedBytes: Int = 512 << 20) throws {
+        self.table = table
+        let n = max(1, writers ?? processorCount())
+        router = try IcebergTableWriter(table: table, task: 0, options: options, targetFileBytes: targetFileBytes, maxBufferedBytes: maxBufferedBytes)
+        workers = try (0..<n).map { k in
+            Worker(try IcebergTableWriter(table: table, task: k, options: options, targetFileBytes: targetFileBytes, maxBufferedBytes: maxBufferedBytes / n))
+        }
+        for w in workers { startThread { w.run() } }
+    }
+
+    public func write(_ batch: Batch) throws {
+        if !router.isPartitioned {
+            guard batch.count > 0 else { return }
+            try workers[next].push(([], batch))
+            next = (next + 1) % workers.count
+            return
+        }
+        for (key, part) in router.split(batch) {
+            var h = Hasher()
+            h.combine(key)
+            try workers[Int(UInt(bitPattern: h.finalize()) % UInt(workers.count))].push((key, part))
+        }
+    }
+
+    /// Closes every writer's files; returns them all (for one commit).
+    public func finish() throws -> [DataFile] {
+        var files: [DataFile] = []
+        var failure: Error?
+        for w in workers {
+            do { files += try w.close() } catch { if failure == nil { failure = error } }
+        }
+        if let failure {
+            abort()
+            throw failure
+        }
+        return files
+    }
+
+    /// Stops the workers and removes every file they wrote.
+    public func abort() {
+        for w in workers {
+            _ = try? w.close()
+            w.writer.abort()
+        }
     }
 }
 

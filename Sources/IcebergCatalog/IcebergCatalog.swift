@@ -14,7 +14,9 @@ public final class IcebergCatalog: CatalogProvider, @unchecked Sendable {
     public let catalogPath: String
     public let catalogName: String
     public var writeOptions = ParquetWriteOptions()
-    private var opened: SQLiteCatalog?
+    /// Parquet writers per INSERT, each on its own thread (nil: one per core).
+    public var writers: Int?
+    private var opened: IcebergCatalogStore?
     private let lock = NSLock()
 
     /// Nothing is created until something is written: reading an absent warehouse finds no tables.
@@ -27,9 +29,18 @@ public final class IcebergCatalog: CatalogProvider, @unchecked Sendable {
         self.catalogName = catalogName
     }
 
-    /// The SQLite catalog, opened (and, when `create`, made) on first use; nil when it does
-    /// not exist and nothing is to be written.
-    func catalog(create: Bool) throws -> SQLiteCatalog? {
+    /// A REST catalog: the server owns table locations and metadata files; we write the data
+    /// files and manifests where its metadata says.
+    public init(rest: RESTCatalog) {
+        warehouse = ""
+        catalogPath = rest.uri
+        catalogName = "rest"
+        opened = rest
+    }
+
+    /// The catalog, opened (and, for SQLite when `create`, made) on first use; nil when it
+    /// does not exist and nothing is to be written.
+    func catalog(create: Bool) throws -> IcebergCatalogStore? {
         lock.lock()
         defer { lock.unlock() }
         if let opened { return opened }
@@ -39,7 +50,7 @@ public final class IcebergCatalog: CatalogProvider, @unchecked Sendable {
         return c
     }
 
-    var catalog: SQLiteCatalog { get throws { try catalog(create: true)! } }
+    var catalog: IcebergCatalogStore { get throws { try catalog(create: true)! } }
 
     func split(_ path: [String]) throws -> (String, String) {
         guard path.count == 2 else {
@@ -174,11 +185,24 @@ public final class IcebergCatalog: CatalogProvider, @unchecked Sendable {
         }
     }
 
-    /// `ATTACH 'file:///warehouse' AS lake (TYPE iceberg [, CATALOG '/path/catalog.db'] [, NAME 'default'])`.
+    /// `ATTACH 'file:///warehouse' AS lake (TYPE iceberg [, CATALOG '/path/catalog.db'] [, NAME 'default'])`,
+    /// or a REST catalog: `ATTACH 'http://host:8181' AS lake (TYPE iceberg [, WAREHOUSE 'name'] [, TOKEN '…'])`.
     public static let factory: CatalogFactory = { url, options in
+        if url.hasPrefix("http://") || url.hasPrefix("https://") {
+            do { return IcebergCatalog(rest: try RESTCatalog(uri: url, warehouse: options["warehouse"], token: options["token"])) } catch let e as IcebergError {
+                throw SQLError(.catalog, e.message)
+            }
+        }
         let path = url.hasPrefix("file://") ? String(url.dropFirst("file://".count)) : url
-        guard !url.contains("://") || url.hasPrefix("file://") else { throw SQLError(.unsupported, "an Iceberg warehouse is a file:// folder for now, not \(url)") }
-        return try IcebergCatalog(warehouse: path, catalogPath: options["catalog"], catalogName: options["name"] ?? "default")
+        guard !url.contains("://") || url.hasPrefix("file://") else {
+            throw SQLError(.unsupported, "an Iceberg catalog is a file:// warehouse folder or an http(s):// REST catalog, not \(url)")
+        }
+        let c = try IcebergCatalog(warehouse: path, catalogPath: options["catalog"], catalogName: options["name"] ?? "default")
+        if let w = options["writers"] {
+            guard let n = Int(w), n > 0 else { throw SQLError(.catalog, "WRITERS is a positive number of Parquet writers per INSERT, not \(w)") }
+            c.writers = n
+        }
+        return c
     }
 
     /// The default `iceberg` catalog: `--warehouse`, else `$MOVESQL_WAREHOUSE`, else ./warehouse
@@ -258,7 +282,7 @@ final class IcebergEngineTable: TableSink, @unchecked Sendable {
     final class Write: TableWrite {
         let sink: IcebergEngineTable
         let operation: IcebergTable.Operation
-        let writer: IcebergTableWriter
+        let writer: ParallelTableWriter
         var rows = 0
         var committed = false
 
@@ -267,7 +291,7 @@ final class IcebergEngineTable: TableSink, @unchecked Sendable {
             self.operation = operation
             let settings = try sink.catalog.writeSettings(sink.table)
             writer = try sink.catalog.wrap {
-                try IcebergTableWriter(table: sink.table, options: settings.parquet, targetFileBytes: settings.targetFileBytes)
+                try ParallelTableWriter(table: sink.table, writers: sink.catalog.writers, options: settings.parquet, targetFileBytes: settings.targetFileBytes)
             }
         }
 

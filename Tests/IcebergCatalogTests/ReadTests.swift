@@ -159,6 +159,28 @@ struct RoundTripTests {
         guard case .rows(_, let plan)? = try session.execute("EXPLAIN SELECT * FROM iceberg.r.pruned WHERE id = 7").last,
               case .string(let text) = plan[0].row(0)[0] else { Issue.record("no plan"); return }
         #expect(text.contains("1 of 60 data files (59 pruned"), "\(text)")
+        // Four writers at once: an unpartitioned table's batches spread over them, a
+        // partitioned table's partitions each with one of them; one commit, every row.
+        _ = try session.execute("ATTACH 'file://\(dir.path)/wh' AS par (TYPE iceberg, WRITERS 4)")
+        _ = try session.execute("CREATE TABLE par.r.wide AS SELECT i AS id, 'v' || i AS s FROM generate_series(1, 50000) AS g(i)")
+        _ = try session.execute("CREATE TABLE par.r.split PARTITIONED BY (bucket(3, id)) AS SELECT i AS id, 'v' || i AS s FROM generate_series(1, 50000) AS g(i)")
+        func tasks(_ t: String) throws -> [String: Set<String>] {
+            var out: [String: Set<String>] = [:]
+            for r in try rows(session, "SELECT file_path, CAST(partition AS VARCHAR) FROM par.r.\"\(t)$files\"").rows {
+                guard case .string(let path) = r[0] else { continue }
+                let name = (path as NSString).lastPathComponent.split(separator: "-")
+                out[ValueText.render(r[1]), default: []].insert(String(name[1]))
+            }
+            return out
+        }
+        let wide = try tasks("wide"), split = try tasks("split")
+        #expect((wide.values.first?.count ?? 0) > 1, "\(wide)")
+        #expect(split.count == 3 && split.values.allSatisfy { $0.count == 1 }, "\(split)")
+        for t in ["wide", "split"] {
+            #expect(try rows(session, "SELECT count(*), count(DISTINCT id), sum(id) FROM par.r.\(t)").rows == [[.int(50000), .int(50000), .hugeint(1_250_025_000)]])
+            #expect(try rows(session, "SELECT count(*) FROM par.r.\"\(t)$snapshots\"").rows == [[.int(1)]])
+        }
+        #expect(throws: SQLError.self) { try session.execute("ATTACH 'file:///tmp/x' AS bad (TYPE iceberg, WRITERS 0)") }
         // An empty table reads as no rows.
         _ = try session.execute("CREATE TABLE iceberg.r.empty (a INT, b VARCHAR)")
         #expect(try rows(session, "SELECT * FROM iceberg.r.empty").rows.isEmpty)
