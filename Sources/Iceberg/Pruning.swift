@@ -150,3 +150,21 @@ public struct FilePruner: Sendable {
         }
     }
 }
+
+extension FilePruner {
+    /// Whether a row group may hold a matching row, from its column statistics: per field id,
+    /// (min, max, null count) in comparable form, and the group's row count.
+    public func mayMatch(rowGroup stats: [Int32: (min: PartitionValue?, max: PartitionValue?, nulls: Int64?)], rows: Int64) -> Bool {
+        predicates.allSatisfy { p in
+            guard let s = stats[p.fieldId], let type = types[p.fieldId], type != .uuid else { return true }
+            let allNull = s.nulls.map { $0 == rows } ?? false
+            switch p.op {
+            case .isNull: return s.nulls.map { $0 > 0 } ?? true
+            case .notNull: return !allNull
+            default:
+                if allNull { return false }
+                return p.values.contains { inRange($0, op: p.op, lower: s.min, upper: s.max) }
+            }
+        }
+    }
+}

@@ -14,6 +14,9 @@ public final class IcebergCatalog: CatalogProvider, @unchecked Sendable {
     public let catalogPath: String
     public let catalogName: String
     public var writeOptions = ParquetWriteOptions()
+    /// Row groups that scans skipped on their statistics, since the process started.
+    public static var rowGroupsSkipped: Int { IcebergFileStream.rowGroupsSkipped }
+
     /// Parquet writers per INSERT, each on its own thread (nil: one per core).
     public var writers: Int?
     private var opened: IcebergCatalogStore?
@@ -254,12 +257,12 @@ final class IcebergEngineTable: TableSink, @unchecked Sendable {
 
     func partitions(_ request: ScanRequest) throws -> [ScanPartition] {
         guard point.snapshot != nil else { return [BatchListPartition([])] }
-        let files = try self.files(request).kept
+        let (files, _, pruner) = try self.files(request)
         let projection = request.projection ?? Array(schema.indices)
         let fields = projection.map { point.schema.fields[$0] }
         let types = projection.map { schema[$0].type }
         if files.isEmpty { return [BatchListPartition([])] }
-        return files.map { IcebergFileScan(file: $0, fields: fields, types: types) }
+        return files.map { IcebergFileScan(file: $0, fields: fields, types: types, pruner: pruner, schema: point.schema) }
     }
 
     func explainDetails(_ request: ScanRequest) -> [String] {

@@ -27,6 +27,10 @@ struct IcebergFileScan: ScanPartition {
     let file: LiveDataFile
     let fields: [IcebergField]
     let types: [DataType]
+    /// The scan's filters, to skip row groups on their statistics.
+    let pruner: FilePruner
+    /// Every top-level field of the read schema (statistics are per field id).
+    let schema: IcebergSchema
 
     var estimatedRows: Int? { Int(file.recordCount) }
 
@@ -62,9 +66,49 @@ final class IcebergFileStream: BatchStream {
         }
     }
 
+    /// Row groups skipped on their statistics since the process started (all scans).
+    nonisolated(unsafe) static var skipped = 0
+    static let skippedLock = NSLock()
+    static var rowGroupsSkipped: Int { skippedLock.withLock { skipped } }
+
+    /// The statistics of row group `g` for the top-level primitive columns, in comparable form
+    /// — only where the stored values are what the engine reads (no unit conversions).
+    func statistics(_ g: Int) -> [Int32: (min: PartitionValue?, max: PartitionValue?, nulls: Int64?)] {
+        var out: [Int32: (min: PartitionValue?, max: PartitionValue?, nulls: Int64?)] = [:]
+        for f in scan.schema.fields {
+            let index = reader.columns.firstIndex { $0.fieldId == f.id }
+            guard let index, case .leaf(let leaf) = reader.columns[index].shape,
+                  let st = reader.statistics(rowGroup: g, leaf: leaf) else { continue }
+            let l = reader.leaves[leaf]
+            func decode(_ b: [UInt8]?) -> PartitionValue? {
+                guard let b else { return nil }
+                switch (l.conversion, l.physical, f.type) {
+                case (.int32, .int32, .int), (.int32, .int32, .date), (.int64, .int64, .long), (.timestamp(.micros), .int64, _), (.time64(.micros), .int64, _):
+                    return PartitionValue.decode(bound: b, f.type == .long || l.physical == .int64 ? .long : .int)
+                case (.string, .byteArray, .string), (.binary, .byteArray, .binary): return .bytes(b)
+                case (.decimal, .int32, .decimal): return PartitionValue.decode(bound: b, .int).flatMap { if case .long(let x) = $0 { return .decimal(Int128(x)) } else { return nil } }
+                case (.decimal, .int64, .decimal): return PartitionValue.decode(bound: b, .long).flatMap { if case .long(let x) = $0 { return .decimal(Int128(x)) } else { return nil } }
+                case (.decimal, .fixedLenByteArray, .decimal), (.decimal, .byteArray, .decimal): return PartitionValue.decode(bound: b, f.type)
+                default: return nil
+                }
+            }
+            let lo = st.exact ? decode(st.min) : nil, hi = st.exact ? decode(st.max) : nil
+            out[f.id] = (lo, hi, st.nullCount)
+        }
+        return out
+    }
+
     func next() throws -> Batch? {
         while pending.isEmpty {
             guard group < reader.metadata.rowGroups.count else { return nil }
+            if !scan.pruner.isEmpty {
+                let rows = reader.metadata.rowGroups[group].numRows
+                if !scan.pruner.mayMatch(rowGroup: statistics(group), rows: rows) {
+                    Self.skippedLock.withLock { Self.skipped += 1 }
+                    group += 1
+                    continue
+                }
+            }
             let wanted = columns.compactMap { $0 }
             let read: [Batch]
             do { read = try reader.read(rowGroup: group, columns: wanted) } catch let e as ParquetError { throw SQLError(.runtime, e.message) }

@@ -159,6 +159,16 @@ struct RoundTripTests {
         guard case .rows(_, let plan)? = try session.execute("EXPLAIN SELECT * FROM iceberg.r.pruned WHERE id = 7").last,
               case .string(let text) = plan[0].row(0)[0] else { Issue.record("no plan"); return }
         #expect(text.contains("1 of 60 data files (59 pruned"), "\(text)")
+        // Row groups are skipped on their statistics inside a file.
+        _ = try session.execute("""
+            CREATE TABLE iceberg.r.groups WITH (write.parquet.row-group-size-bytes = 30000) AS
+              SELECT i AS id, 'name ' || i AS s, DATE '2000-01-01' + CAST(i / 100 AS INTEGER) AS d FROM generate_series(1, 40000) AS g(i)
+            """)
+        let skippedBefore = IcebergCatalog.rowGroupsSkipped
+        #expect(try rows(session, "SELECT count(*), min(id), max(id) FROM iceberg.r.groups WHERE id BETWEEN 20000 AND 20099").rows == [[.int(100), .int(20000), .int(20099)]])
+        #expect(IcebergCatalog.rowGroupsSkipped - skippedBefore > 3, "row groups skipped: \(IcebergCatalog.rowGroupsSkipped - skippedBefore)")
+        #expect(try rows(session, "SELECT count(*) FROM iceberg.r.groups WHERE s = 'name 39999' AND d >= DATE '2001-01-01'").rows == [[.int(1)]])
+        #expect(try rows(session, "SELECT count(*) FROM iceberg.r.groups WHERE s IS NULL OR id < 0").rows == [[.int(0)]])
         // Four writers at once: an unpartitioned table's batches spread over them, a
         // partitioned table's partitions each with one of them; one commit, every row.
         _ = try session.execute("ATTACH 'file://\(dir.path)/wh' AS par (TYPE iceberg, WRITERS 4)")
