@@ -40,7 +40,9 @@ demo: build
 			SELECT id, key, value, value_metadata, writetime(value) AS written FROM cassandra.kv.items; \
 		CREATE OR REPLACE TABLE iceberg.demo.events AS \
 			SELECT *, writetime(event_item_value) AS written FROM cassandra.ts.wide_data_20261128_0; \
-		SHOW TABLES"
+		SHOW TABLES; \
+		SELECT count(*) AS items, count(DISTINCT id) AS ids, max(written) AS latest_write FROM iceberg.demo.items; \
+		SELECT committed_at, snapshot_id, operation, summary['total-records'] AS total_records FROM iceberg.demo.\"items\$$snapshots\""
 	@echo "Open the tables with pyiceberg (pip install 'pyiceberg[sql-sqlite]' pyarrow):"
 	@echo "  python3 -c \"from pyiceberg.catalog.sql import SqlCatalog; c = SqlCatalog('default', uri='sqlite:///$$(realpath $(WAREHOUSE))/catalog.db', warehouse='file://$$(realpath $(WAREHOUSE))'); print(c.load_table('demo.items').scan().to_arrow())\""
 	@echo "or their files with DuckDB: SELECT count(*) FROM read_parquet('$$(realpath $(WAREHOUSE))/demo/items/data/*.parquet')"

@@ -28,6 +28,7 @@ func icebergSession(_ warehouse: String) throws -> Session {
 @Suite(.serialized)
 struct PartitionedTableTests {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("check_partitions.py").path
+    static let manifestScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("check_manifests.py").path
 
     /// Rows over every partitionable type, with nulls and values before 1970.
     static let rows = """
@@ -77,6 +78,10 @@ struct PartitionedTableTests {
             #expect(out["mismatches"] == .array([]), "\(name): \(out["mismatches"]?.text ?? "")")
             #expect(out["summary_mismatches"] == .array([]), "\(name): \(out["summary_mismatches"]?.text ?? "")")
             for f in filters { #expect(out["counts"]?[f] == .int(Int64(want[f]!)), "\(name) \(f)") }
+            // fastavro reads the manifests: counts and bounds equal the data files' own.
+            let manifests = try JSONParser.parse(try Fixtures.runPython(Self.manifestScript, [wh + "/catalog.db", wh, "p." + name]))
+            if case .int(let entries)? = manifests["entries"] { #expect(entries > 0, "\(name)") } else { Issue.record("\(name): \(manifests.text)") }
+            #expect(manifests["mismatches"] == .array([]), "\(name): \(manifests["mismatches"]?.text ?? "")")
             _ = try session.execute("INSERT OVERWRITE iceberg.p.\(name) SELECT * FROM (\(Self.rows)) AS r WHERE id <= 10")
             let after = try JSONParser.parse(try Fixtures.runPython(Self.script, [wh + "/catalog.db", wh, "p." + name, "id == 7"]))
             #expect(after["rows"] == .int(10) && after["mismatches"] == .array([]) && after["counts"]?["id == 7"] == .int(1), "\(name): \(after.text)")

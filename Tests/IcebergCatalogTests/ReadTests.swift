@@ -159,6 +159,15 @@ struct RoundTripTests {
         guard case .rows(_, let plan)? = try session.execute("EXPLAIN SELECT * FROM iceberg.r.pruned WHERE id = 7").last,
               case .string(let text) = plan[0].row(0)[0] else { Issue.record("no plan"); return }
         #expect(text.contains("1 of 60 data files (59 pruned"), "\(text)")
+        // CREATE OR REPLACE with the same columns replaces the rows in one overwrite (history
+        // kept); with other columns it makes a new table.
+        _ = try session.execute("CREATE OR REPLACE TABLE iceberg.r.flat AS SELECT * FROM (\(Self.source)) AS r WHERE id = 1")
+        #expect(try rows(session, "SELECT operation FROM iceberg.r.\"flat$snapshots\" ORDER BY sequence_number").rows.map { $0[0] }
+            == [.string("append"), .string("append"), .string("overwrite"), .string("overwrite")])
+        #expect(try rows(session, "SELECT count(*) FROM iceberg.r.flat").rows == [[.int(1)]])
+        _ = try session.execute("CREATE OR REPLACE TABLE iceberg.r.flat AS SELECT 1 AS only")
+        #expect(try rows(session, "SELECT count(*) FROM iceberg.r.\"flat$snapshots\"").rows == [[.int(1)]])
+        #expect(try rows(session, "SELECT * FROM iceberg.r.flat").rows == [[.int(1)]])
         // Row groups are skipped on their statistics inside a file.
         _ = try session.execute("""
             CREATE TABLE iceberg.r.groups WITH (write.parquet.row-group-size-bytes = 30000) AS

@@ -79,19 +79,29 @@ public final class Session {
                 return Field(col.name.normalized, try TypeMapping.type(col.type, at: nil), nullable: !col.notNull && !col.primaryKey)
             }
         }
-        if try c.table(path, version: nil, context: catalogContext) != nil {
+        var replacing = false
+        if let existing = try c.table(path, version: nil, context: catalogContext) {
             if ifNotExists { return .ok("table \(display) exists") }
             guard orReplace else { throw SQLError(.catalog, "table \(display) already exists") }
-            _ = try c.dropTable(path, context: catalogContext)
+            // The same columns and no new layout: the table's rows are replaced in one commit
+            // (its history stays, as Spark's REPLACE TABLE keeps it); else a new table.
+            let sameColumns = existing.schema.map { [$0.name.lowercased(), $0.type.description] } == schema.map { [$0.name.lowercased(), $0.type.description] }
+            if plan != nil && sameColumns && layout.isEmpty && existing is TableSink {
+                replacing = true
+            } else {
+                _ = try c.dropTable(path, context: catalogContext)
+            }
         }
-        guard try c.createTable(path, schema: schema, layout: layout, context: catalogContext) else { throw SQLError(.catalog, "table \(display) already exists") }
+        if !replacing {
+            guard try c.createTable(path, schema: schema, layout: layout, context: catalogContext) else { throw SQLError(.catalog, "table \(display) already exists") }
+        }
         guard let plan else { return .ok("created \(display)") }
         do {
             guard let sink = try c.table(path, version: nil, context: catalogContext) as? TableSink else {
                 throw SQLError(.catalog, "table \(display) was created but does not accept rows")
             }
             let target = sink.schema
-            let write = try sink.beginWrite()
+            let write = replacing ? try sink.beginOverwrite() : try sink.beginWrite()
             var rows = 0
             do {
                 let input = try Executor.build(plan, context)
@@ -106,9 +116,9 @@ public final class Session {
                 write.abort()
                 throw error
             }
-            return .ok("created \(display) with \(rows) rows")
+            return .ok("\(replacing ? "replaced the rows of" : "created") \(display) with \(rows) rows")
         } catch {
-            _ = try? c.dropTable(path, context: catalogContext)
+            if !replacing { _ = try? c.dropTable(path, context: catalogContext) }
             throw error
         }
     }
