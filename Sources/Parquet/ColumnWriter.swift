@@ -45,6 +45,7 @@ final class ColumnChunkWriter {
     private(set) var chunkValues: Int64 = 0
     private var chunkNulls: Int64 = 0
     private var usedPlain = false
+    private var usedDelta = false
     private var usedDictionary = false
     private var chunkMin: StatValue?
     private var chunkMax: StatValue?
@@ -271,8 +272,14 @@ final class ColumnChunkWriter {
                 if k & 7 == 7 { body.append(byte); byte = 0 }
             }
             if plain.count & 7 != 0 { body.append(byte) }
+        } else if options.delta && (leaf.physical == .int32 || leaf.physical == .int64) && plain.count >= 64,
+                  let delta = DeltaEncoder.encode(plain, width: leaf.physical == .int32 ? 4 : 8, limit: plain.count * 9 / 10) {
+            encoding = .deltaBinaryPacked
+            usedDelta = true
+            body.append(contentsOf: delta)
         } else {
             encoding = .plain
+            usedPlain = true
             body.append(contentsOf: plain)
         }
         var header = ThriftWriter()
@@ -344,6 +351,7 @@ final class ColumnChunkWriter {
         var encodings: [Int32] = [Encoding.rle.rawValue]
         if usedDictionary { encodings.append(Encoding.rleDictionary.rawValue); encodings.append(Encoding.plain.rawValue) }
         if usedPlain && !usedDictionary { encodings.append(Encoding.plain.rawValue) }
+        if usedDelta { encodings.append(Encoding.deltaBinaryPacked.rawValue) }
         let values = chunkValues, nulls = chunkNulls
         let physical = leaf.physical.rawValue, path = leaf.path, codecId = self.codecId
         let minBytes = chunkMin.map(encodeStat), maxBytes = chunkMax.map(encodeStat)

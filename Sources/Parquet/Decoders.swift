@@ -94,13 +94,18 @@ enum HybridDecoder {
 enum DeltaDecoder {
     /// DELTA_BINARY_PACKED: returns the values and moves the cursor past the last miniblock used.
     static func integers(_ c: inout ByteCursor, limit: Int? = nil) throws -> [Int64] {
-        let blockSize = Int(try c.uvarint()), miniblocks = Int(try c.uvarint()), total = Int(try c.uvarint())
-        guard blockSize > 0, blockSize % 128 == 0, miniblocks > 0, blockSize % miniblocks == 0, (blockSize / miniblocks) % 32 == 0 else {
-            throw c.fail("a DELTA_BINARY_PACKED header with block \(blockSize) and \(miniblocks) miniblocks")
+        let rawBlock = try c.uvarint(), rawMiniblocks = try c.uvarint(), rawTotal = try c.uvarint()
+        guard rawBlock > 0, rawBlock <= 1 << 20, rawBlock % 128 == 0, rawMiniblocks > 0, rawMiniblocks <= rawBlock, rawBlock % rawMiniblocks == 0,
+              (rawBlock / rawMiniblocks) % 32 == 0 else {
+            throw c.fail("a DELTA_BINARY_PACKED header with block \(rawBlock) and \(rawMiniblocks) miniblocks")
         }
-        if let limit, total > limit { throw c.fail("DELTA_BINARY_PACKED declares \(total) values where at most \(limit) fit") }
+        let blockSize = Int(rawBlock), miniblocks = Int(rawMiniblocks)
+        guard rawTotal <= UInt64(limit ?? Int(Int32.max)) else {
+            throw c.fail("DELTA_BINARY_PACKED declares \(rawTotal) values where at most \(limit ?? Int(Int32.max)) fit")
+        }
+        let total = Int(rawTotal)
         var out: [Int64] = []
-        out.reserveCapacity(total)
+        out.reserveCapacity(min(total, 1 << 20))
         var last = try c.zigzag()
         if total > 0 { out.append(last) }
         let perMiniblock = blockSize / miniblocks

@@ -26,6 +26,9 @@ public struct ParquetWriteOptions: Sendable {
     /// Dictionary encoding gives way to PLAIN once the dictionary passes this size.
     public var dictionaryPageBytes: Int = 1 << 20
     public var dictionary = true
+    /// PLAIN pages of INT32/INT64 columns are written DELTA_BINARY_PACKED when that is at
+    /// least 10 % smaller (sorted or clustered keys and timestamps).
+    public var delta = true
     public var createdBy = "movesql"
 
     public init() {}

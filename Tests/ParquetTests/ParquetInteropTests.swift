@@ -195,6 +195,10 @@ struct ParquetInteropTests {
         #expect(read.row_groups.count > 2)
         #expect(read.row_groups.reduce(0) { $0 + $1.rows } == rows.count)
         #expect(read.rows == rows.map(Self.canonicalRow))
+        // `l` (sequential) outgrows its dictionary too: its PLAIN pages become DELTA_BINARY_PACKED,
+        // which pyarrow decodes to the same rows (checked above).
+        let sequential = read.row_groups[0].columns[2]
+        #expect(sequential.encodings.contains("DELTA_BINARY_PACKED"), "\(sequential.encodings)")
         // `s` outgrows its 4 KiB dictionary: dictionary pages first, then PLAIN.
         let s = read.row_groups[0].columns[5]
         #expect(s.encodings.contains("RLE_DICTIONARY") && s.encodings.contains("PLAIN"), "\(s.encodings)")

@@ -52,6 +52,39 @@ struct ReaderTests {
         }
     }
 
+    @Test func deltaEncodingRoundTrips() throws {
+        var state: UInt64 = 0x2545F4914F6CDD1D
+        func next() -> UInt64 { state ^= state << 13; state ^= state >> 7; state ^= state << 17; return state }
+        let sets: [[Int64]] = [
+            Array(0..<1000).map { Int64($0) * 7 + 1_700_000_000_000_000 },
+            (0..<777).map { _ in Int64(bitPattern: next()) },
+            [.min, .max, 0, -1, 1, .max, .min, .min, .max] + Array(repeating: 5, count: 300),
+            [42],
+            (0..<129).map { Int64($0 % 3) - 1 },
+        ]
+        for values in sets {
+            for width in [8, 4] {
+                let v = width == 4 ? values.map { Int64(Int32(truncatingIfNeeded: $0)) } : values
+                var plain: [UInt8] = []
+                for x in v {
+                    if width == 4 { withUnsafeBytes(of: Int32(truncatingIfNeeded: x).littleEndian) { plain += $0 } } else { withUnsafeBytes(of: x.littleEndian) { plain += $0 } }
+                }
+                guard let encoded = DeltaEncoder.encode(plain, width: width, limit: Int.max) else { Issue.record("no encoding"); continue }
+                let decoded = try encoded.withUnsafeBytes { raw -> [Int64] in
+                    var c = ByteCursor(raw)
+                    let out = try DeltaDecoder.integers(&c)
+                    #expect(c.position == raw.count, "the decoder reads exactly what was written")
+                    return out
+                }
+                #expect((width == 4 ? decoded.map { Int64(Int32(truncatingIfNeeded: $0)) } : decoded) == v, "width \(width), \(v.count) values")
+            }
+        }
+        // Sequential keys: far smaller than PLAIN, so the writer picks it.
+        let seq = (0..<1000).flatMap { i in withUnsafeBytes(of: (Int64(i) * 1000).littleEndian, Array.init) }
+        #expect((DeltaEncoder.encode(seq, width: 8, limit: seq.count) ?? seq).count < seq.count / 10)
+        #expect(DeltaEncoder.encode((0..<800).flatMap { _ in withUnsafeBytes(of: next(), Array.init) }, width: 8, limit: 800 * 8 * 9 / 10) == nil)
+    }
+
     @Test func statisticsAndEmptyFiles() throws {
         let rows = W.rows(500)
         let reader = try ParquetFileReader(data: Data(try Self.write(rows, ParquetWriteOptions())), name: "stats.parquet")
