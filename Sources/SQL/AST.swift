@@ -278,6 +278,7 @@ public indirect enum Statement: Sendable, Hashable {
     case createView(name: QualifiedName, columns: [Identifier], query: Query, orReplace: Bool)
     case createFunction(name: QualifiedName, parameters: [(name: Identifier, type: TypeName?)], returns: TypeName?, body: Expr, orReplace: Bool)
     case showTables
+    case showFunctions
     case describe(QualifiedName)
     case explain(Statement, analyze: Bool)
     case set(name: Identifier, value: Expr)

@@ -163,6 +163,7 @@ public struct Parser {
             return .dropTable(name: try qualifiedName(), ifExists: ifExists, isView: isView)
         }
         if accept("show") {
+            if accept("functions") { return .showFunctions }
             try expect("tables")
             return .showTables
         }

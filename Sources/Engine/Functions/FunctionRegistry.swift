@@ -8,6 +8,11 @@ public final class FunctionRegistry: @unchecked Sendable {
     public typealias Binder = @Sendable (_ argumentTypes: [DataType]) throws -> BoundFunction?
 
     private var functions: [String: [Binder]] = [:]
+    /// The signatures of functions programs registered (SHOW FUNCTIONS).
+    var userSignatures: [FunctionDescription] = []
+
+    /// Every function name.
+    public var names: [String] { functions.keys.sorted() }
 
     public init(builtins: Bool = true) {
         if builtins { Builtins.register(into: self) }

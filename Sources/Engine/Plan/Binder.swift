@@ -105,6 +105,8 @@ final class Binder {
 
     static let aggregateNames: Set<String> = ["count", "sum", "avg", "mean", "min", "max", "bool_and", "bool_or", "string_agg", "group_concat",
                                               "count_star", "array_agg", "list"]
+    /// The table functions of FROM, for SHOW FUNCTIONS.
+    static let tableFunctionNames = ["generate_series", "range", "read_csv", "read_csv_auto", "read_json", "read_json_auto", "read_ndjson", "unnest"]
 
     // MARK: queries
 

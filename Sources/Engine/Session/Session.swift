@@ -284,6 +284,19 @@ public final class Session {
             }
             for n in names { b.append(.string(n)) }
             return .rows(schema: [Field("name", .varchar)], batches: [Batch(columns: [b.finish()], count: names.count)])
+        case .showFunctions:
+            var rows = registry.descriptions
+            rows += Binder.aggregateNames.filter { $0 != "count_star" }.map { FunctionDescription(name: $0, kind: "aggregate", signature: "") }
+            rows += Binder.tableFunctionNames.map { FunctionDescription(name: $0, kind: "table", signature: "") }
+            for (name, m) in macros {
+                let parameters = zip(m.parameters, m.types).map { p, t in t.map { "\(p) \($0)" } ?? p }.joined(separator: ", ")
+                rows.append(FunctionDescription(name: name, kind: "sql", signature: "\(name)(\(parameters))" + (m.returns.map { " -> \($0)" } ?? "")))
+            }
+            rows.sort { ($0.name, $0.signature) < ($1.name, $1.signature) }
+            var n = ColumnBuilder(type: .varchar), k = ColumnBuilder(type: .varchar), s = ColumnBuilder(type: .varchar)
+            for r in rows { n.append(.string(r.name)); k.append(.string(r.kind)); s.append(r.signature.isEmpty ? .null : .string(r.signature)) }
+            return .rows(schema: [Field("name", .varchar), Field("kind", .varchar), Field("signature", .varchar)],
+                         batches: [Batch(columns: [n.finish(), k.finish(), s.finish()], count: rows.count)])
         case .describe(let name):
             let key = name.map(\.normalized).joined(separator: ".")
             guard let table = try attachedTable(name) ?? catalog.table(key) else { throw SQLError(.catalog, "table \(key) does not exist") }

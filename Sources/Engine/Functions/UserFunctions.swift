@@ -1,0 +1,113 @@
+import Columnar
+import SQL
+
+/// What SHOW FUNCTIONS says about a registered function.
+public struct FunctionDescription: Sendable, Hashable {
+    public var name: String
+    /// `built-in` (scalar), `aggregate`, `table`, `scalar` (a program's), `sql` (CREATE FUNCTION).
+    public var kind: String
+    public var signature: String
+}
+
+/// A scalar function a program adds to a session: declared argument and result types,
+/// checked when a query is bound (an argument that does not widen to its declared type is an
+/// error naming the function), and a body over whole columns. The row-at-a-time form is a
+/// convenience over the same path. Failures name the function, and for row functions the row
+/// and the arguments.
+public struct ScalarFunction: Sendable {
+    public var name: String
+    public var arguments: [DataType]
+    public var returns: DataType
+    /// Columns of the declared types in, `count` rows; a column of `returns` out.
+    public var body: @Sendable (_ arguments: [Column], _ count: Int) throws -> Column
+
+    public init(_ name: String, arguments: [DataType], returns: DataType, body: @escaping @Sendable ([Column], Int) throws -> Column) {
+        self.name = name
+        self.arguments = arguments
+        self.returns = returns
+        self.body = body
+    }
+
+    /// One call per row: `values` of the declared types (NULL as `.null`); returns a value of
+    /// the result type or `.null`. With `strict`, a NULL argument gives NULL without a call.
+    public static func rows(_ name: String, arguments: [DataType], returns: DataType, strict: Bool = true,
+                            _ body: @escaping @Sendable (_ values: [Value]) throws -> Value) -> ScalarFunction {
+        ScalarFunction(name, arguments: arguments, returns: returns) { columns, count in
+            var out = ColumnBuilder(type: returns, capacity: count)
+            var args = [Value](repeating: .null, count: columns.count)
+            for row in 0..<count {
+                for k in columns.indices { args[k] = columns[k].value(at: row) }
+                if strict && args.contains(where: \.isNull) {
+                    out.appendNull()
+                    continue
+                }
+                let v: Value
+                do { v = try body(args) } catch {
+                    throw SQLError(.runtime, "function \(name) failed at row \(row + 1) with (\(shown(args, arguments))): \(message(error))")
+                }
+                if !v.isNull && !fits(v, returns) {
+                    throw SQLError(.runtime, "function \(name) returned \(ValueText.render(v)) at row \(row + 1) with (\(shown(args, arguments))); it is declared to return \(returns)")
+                }
+                out.append(v)
+            }
+            return out.finish()
+        }
+    }
+
+    static func shown(_ values: [Value], _ types: [DataType]) -> String {
+        zip(values, types).map { v, t in v.isNull ? "NULL" : (t == .varchar ? "'" + ValueText.render(v, type: t) + "'" : ValueText.render(v, type: t)) }
+            .joined(separator: ", ")
+    }
+
+    static func message(_ error: Error) -> String {
+        if let e = error as? SQLError { return e.message }
+        return "\(error)"
+    }
+
+    /// Whether `v` is a value of `t` as a column of `t` stores it.
+    static func fits(_ v: Value, _ t: DataType) -> Bool {
+        switch (v, t) {
+        case (.bool, .boolean), (.float, .float), (.double, .double), (.string, .varchar), (.blob, .blob), (.date, .date),
+             (.time, .time), (.timestamp, .timestamp), (.interval, .interval), (.uuid, .uuid), (.hugeint, .hugeint): return true
+        case (.int, _): return t.isInteger || t == .double
+        case (.decimal(_, let s), .decimal(_, let ts)): return s == ts
+        case (.list(let items), .list(let e)): return items.allSatisfy { $0.isNull || fits($0, e) }
+        case (.map(let ks, let vs), .map(let kt, let vt)): return ks.allSatisfy { fits($0, kt) } && vs.allSatisfy { $0.isNull || fits($0, vt) }
+        case (.structure(let items), .structure(let fs)): return items.count == fs.count && zip(items, fs).allSatisfy { $0.isNull || fits($0, $1.type) }
+        default: return false
+        }
+    }
+
+    var signature: String { "\(name)(" + arguments.map(\.description).joined(separator: ", ") + ") -> \(returns)" }
+}
+
+extension FunctionRegistry {
+    /// Adds a program's scalar function (later registrations of a name are tried first).
+    public func register(_ f: ScalarFunction) {
+        let declared = f.arguments, name = f.name, returns = f.returns, body = f.body
+        userSignatures.append(FunctionDescription(name: name.lowercased(), kind: "scalar", signature: f.signature))
+        register(name) { types in
+            guard types.count == declared.count, zip(types, declared).allSatisfy({ StoreAssignment.refusal($0, $1) == nil }) else { return nil }
+            return BoundFunction(name: name, returnType: returns) { columns, count in
+                let cast = try zip(columns, declared).map { c, t in c.type == t ? c : try Cast.cast(c, to: t, isTry: false) }
+                let out: Column
+                do { out = try body(cast, count) } catch let e as SQLError { throw e } catch {
+                    throw SQLError(.runtime, "function \(name) failed: \(error)")
+                }
+                guard out.count == count else { throw SQLError(.runtime, "function \(name) returned \(out.count) rows for \(count)") }
+                guard out.type == returns || out.type == .null else {
+                    throw SQLError(.runtime, "function \(name) returned a \(out.type) column; it is declared to return \(returns)")
+                }
+                return out
+            }
+        }
+    }
+
+    /// Every function, for SHOW FUNCTIONS: the built-ins by name, the registered ones with
+    /// their signatures.
+    public var descriptions: [FunctionDescription] {
+        let user = Set(userSignatures.map(\.name))
+        let builtins = names.filter { !user.contains($0) }.map { FunctionDescription(name: $0, kind: "built-in", signature: "") }
+        return (builtins + userSignatures).sorted { ($0.name, $0.signature) < ($1.name, $1.signature) }
+    }
+}
