@@ -16,6 +16,8 @@ enum Aggregation {
         var strings: [String] = []
         var items: [Value] = []
         var seen: Set<Value> = []
+        /// A program's aggregate's state.
+        var user: AggregateBox?
     }
 
     /// Groups and their states for one input (a partition, or the whole input); partial
@@ -93,13 +95,13 @@ enum Aggregation {
         }
 
         /// Folds another table's groups in, as if its input had followed this one's.
-        mutating func merge(_ other: GroupTable) {
+        mutating func merge(_ other: GroupTable) throws {
             for g in 0..<other.groupCount {
                 let mine: Int
                 if groups.isEmpty { mine = 0 }
                 else if singleIntKey { mine = g == other.nullGroup ? nullIntGroup() : intGroup(other.intKeys[g]) }
                 else { mine = valueGroup(other.keys[g]) }
-                for a in aggregates.indices { Aggregation.merge(&states[a][mine], other.states[a][g], aggregates[a]) }
+                for a in aggregates.indices { try Aggregation.merge(&states[a][mine], other.states[a][g], aggregates[a]) }
             }
         }
 
@@ -170,12 +172,12 @@ enum Aggregation {
             }
             return UncheckedBox(table)
         }, consume: { partial in
-            if first { total = partial.value; first = false } else { total.merge(partial.value) }
+            if first { total = partial.value; first = false } else { try total.merge(partial.value) }
         })
         return try total.finish(schema: schema)
     }
 
-    static func merge(_ s: inout State, _ o: State, _ a: BoundAggregate) {
+    static func merge(_ s: inout State, _ o: State, _ a: BoundAggregate) throws {
         s.count += o.count
         s.intSum &+= o.intSum
         s.doubleSum += o.doubleSum
@@ -189,8 +191,18 @@ enum Aggregation {
         case .boolOr: if let b = o.boolean { s.boolean = (s.boolean ?? false) || b }
         case .stringAgg: s.strings += o.strings
         case .arrayAgg: s.items += o.items
+        case .user:
+            guard let f = a.user, let other = o.user else { break }
+            if s.user == nil { s.user = f.make() }
+            do { try f.merge(s.user!, other) } catch { throw userError(f, "merge", error) }
         default: break
         }
+    }
+
+    static func userError(_ f: AggregateFunction, _ step: String, _ error: Error, values: [Value]? = nil) -> SQLError {
+        let message = (error as? SQLError)?.message ?? "\(error)"
+        let at = values.map { " with (" + ScalarFunction.shown($0, f.arguments) + ")" } ?? ""
+        return SQLError(.runtime, "aggregate \(f.name) failed in \(step)\(at): \(message)")
     }
 
     static func isIntLike(_ t: DataType) -> Bool {
@@ -245,6 +257,15 @@ enum Aggregation {
 
     static func fold(_ s: inout State, _ a: BoundAggregate, _ v: Value) throws {
         if a.kind == .countStar { s.count += 1; return }
+        if a.kind == .user, let f = a.user {
+            let values: [Value]
+            if f.arguments.count == 1 { values = [v] } else if case .structure(let items) = v { values = items } else { values = f.arguments.map { _ in .null } }
+            if f.strict && values.contains(where: \.isNull) { return }
+            if s.user == nil { s.user = f.make() }
+            do { try f.update(s.user!, values) } catch { throw userError(f, "update", error, values: values) }
+            s.count += 1
+            return
+        }
         // array_agg keeps NULLs, as PostgreSQL and DuckDB do.
         if a.kind == .arrayAgg {
             if a.distinct { guard s.seen.insert(ValueOrder.hashKey(v)).inserted else { return } }
@@ -278,7 +299,7 @@ enum Aggregation {
         case .boolAnd: if case .bool(let b) = v { s.boolean = (s.boolean ?? true) && b }
         case .boolOr: if case .bool(let b) = v { s.boolean = (s.boolean ?? false) || b }
         case .stringAgg: s.strings.append(ValueText.render(v))
-        case .arrayAgg: break
+        case .arrayAgg, .user: break
         }
     }
 
@@ -313,6 +334,15 @@ enum Aggregation {
         case .boolAnd, .boolOr: return s.boolean.map { .bool($0) } ?? .null
         case .stringAgg: return s.strings.isEmpty ? .null : .string(s.strings.joined(separator: a.separator))
         case .arrayAgg: return s.count == 0 ? .null : .list(s.items)
+        case .user:
+            guard let f = a.user else { return .null }
+            let box = s.user ?? f.make()
+            let v: Value
+            do { v = try f.finish(box) } catch { throw userError(f, "finish", error) }
+            if !v.isNull && !ScalarFunction.fits(v, f.returns) {
+                throw SQLError(.runtime, "aggregate \(f.name) returned \(ValueText.render(v)); it is declared to return \(f.returns)")
+            }
+            return v
         }
     }
 }

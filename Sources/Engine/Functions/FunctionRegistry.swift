@@ -10,6 +10,8 @@ public final class FunctionRegistry: @unchecked Sendable {
     private var functions: [String: [Binder]] = [:]
     /// The signatures of functions programs registered (SHOW FUNCTIONS).
     var userSignatures: [FunctionDescription] = []
+    /// Aggregates programs registered, by lower-cased name.
+    var aggregates: [String: AggregateFunction] = [:]
 
     /// Every function name.
     public var names: [String] { functions.keys.sorted() }

@@ -111,3 +111,58 @@ extension FunctionRegistry {
         return (builtins + userSignatures).sorted { ($0.name, $0.signature) < ($1.name, $1.signature) }
     }
 }
+
+/// An aggregate a program adds: a state per group, made by `initial`, folded row by row by
+/// `update` (with the row's arguments, NULLs skipped unless `strict` is false), partial states
+/// of parallel partitions combined by `merge`, and turned into the result by `finish`.
+public struct AggregateFunction: Sendable {
+    public var name: String
+    public var arguments: [DataType]
+    public var returns: DataType
+    public var strict: Bool
+    let make: @Sendable () -> AggregateBox
+    let update: @Sendable (AggregateBox, [Value]) throws -> Void
+    let merge: @Sendable (AggregateBox, AggregateBox) throws -> Void
+    let finish: @Sendable (AggregateBox) throws -> Value
+
+    public init<State>(_ name: String, arguments: [DataType], returns: DataType, strict: Bool = true,
+                       initial: @escaping @Sendable () -> State,
+                       update: @escaping @Sendable (inout State, [Value]) throws -> Void,
+                       merge: @escaping @Sendable (inout State, State) throws -> Void,
+                       finish: @escaping @Sendable (State) throws -> Value) {
+        self.name = name
+        self.arguments = arguments
+        self.returns = returns
+        self.strict = strict
+        make = { AggregateBox(initial()) }
+        self.update = { box, values in
+            var s = box.state as! State
+            try update(&s, values)
+            box.state = s
+        }
+        self.merge = { box, other in
+            var s = box.state as! State
+            try merge(&s, other.state as! State)
+            box.state = s
+        }
+        self.finish = { box in try finish(box.state as! State) }
+    }
+
+    var signature: String { "\(name)(" + arguments.map(\.description).joined(separator: ", ") + ") -> \(returns)" }
+}
+
+/// One group's state of a program's aggregate.
+final class AggregateBox: @unchecked Sendable {
+    var state: Any
+    init(_ s: Any) { state = s }
+}
+
+extension FunctionRegistry {
+    /// Adds a program's aggregate; it is used as `name(args)` in aggregate queries.
+    public func register(_ f: AggregateFunction) {
+        aggregates[f.name.lowercased()] = f
+        userSignatures.append(FunctionDescription(name: f.name.lowercased(), kind: "aggregate", signature: f.signature))
+    }
+
+    public func aggregate(_ name: String) -> AggregateFunction? { aggregates[name.lowercased()] }
+}

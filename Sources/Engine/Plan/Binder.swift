@@ -105,6 +105,8 @@ final class Binder {
 
     static let aggregateNames: Set<String> = ["count", "sum", "avg", "mean", "min", "max", "bool_and", "bool_or", "string_agg", "group_concat",
                                               "count_star", "array_agg", "list"]
+    func isAggregate(_ name: String) -> Bool { Self.aggregateNames.contains(name) || registry.aggregate(name) != nil }
+
     /// The table functions of FROM, for SHOW FUNCTIONS.
     static let tableFunctionNames = ["generate_series", "range", "read_csv", "read_csv_auto", "read_json", "read_json_auto", "read_ndjson", "unnest"]
 
@@ -786,7 +788,7 @@ final class Binder {
     func containsAggregate(_ e: Expr) -> Bool {
         switch e.kind {
         case .function(let f):
-            if f.over == nil, Self.aggregateNames.contains(f.name.last!.normalized) { return true }
+            if f.over == nil, isAggregate(f.name.last!.normalized) { return true }
             return f.arguments.contains(where: containsAggregate)
         case .unary(_, let a), .isNull(let a, _), .isBoolean(let a, _, _), .cast(let a, _, _), .field(let a, _), .extract(_, let a):
             return containsAggregate(a)

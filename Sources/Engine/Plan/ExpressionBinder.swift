@@ -18,7 +18,7 @@ extension Binder {
                let aliased = ctx.aliases[n[0].normalized.lowercased()] {
                 return try bindExpr(aliased, scope, mode: mode)
             }
-            if case .function(let f) = e.kind, f.over == nil, Self.aggregateNames.contains(f.name.last!.normalized) {
+            if case .function(let f) = e.kind, f.over == nil, isAggregate(f.name.last!.normalized) {
                 if let j = ctx.aggregateKeys.firstIndex(of: key) {
                     return .column(index: ctx.groups.count + j, type: ctx.aggregates[j].type)
                 }
@@ -340,6 +340,22 @@ extension Binder {
         if f.star || (name == "count" && f.arguments.isEmpty) || name == "count_star" {
             return BoundAggregate(kind: .countStar, argument: nil, separator: "", distinct: false, type: .bigint)
         }
+        if !Self.aggregateNames.contains(name), let user = registry.aggregate(name) {
+            guard !f.distinct else { throw SQLError(.binder, "DISTINCT is not supported for \(name), a registered aggregate", at: loc) }
+            var args = try f.arguments.map { try bindExpr($0, scope, mode: .noAggregates("an aggregate's argument")) }
+            guard args.count == user.arguments.count else {
+                throw SQLError(.binder, "\(user.signature) takes \(user.arguments.count) argument\(user.arguments.count == 1 ? "" : "s"), not \(args.count)", at: loc)
+            }
+            for (k, (a, t)) in zip(args, user.arguments).enumerated() {
+                if let why = StoreAssignment.refusal(a.type, t) {
+                    throw SQLError(.binder, "no function \(name)(\(args.map(\.type.description).joined(separator: ", "))): argument \(k + 1): \(why)", at: loc)
+                }
+                if a.type != t { args[k] = .cast(a, to: t, isTry: false) }
+            }
+            let argument: BoundExpr = args.count == 1 ? args[0]
+                : .call(NestedBuiltins.structConstructor(args.enumerated().map { Field("v\($0.offset + 1)", $0.element.type) }), args)
+            return BoundAggregate(kind: .user, argument: argument, separator: "", distinct: false, type: user.returns, user: user)
+        }
         guard let first = f.arguments.first else { throw SQLError(.binder, "\(name)() needs an argument", at: loc) }
         let arg = try bindExpr(first, scope, mode: .noAggregates("an aggregate's argument"))
         let t = arg.type
@@ -415,7 +431,7 @@ extension Binder {
             }
             return .column(index: index, type: type)
         }
-        if Self.aggregateNames.contains(name) {
+        if isAggregate(name) {
             if case .noAggregates(let clause) = mode {
                 throw SQLError(.binder, "aggregate functions are not allowed in \(clause)", at: loc)
             }

@@ -6,6 +6,8 @@ public struct BoundAggregate: Sendable {
     public enum Kind: String, Sendable {
         case countStar = "count_star", count, sum, avg, min, max, boolAnd = "bool_and", boolOr = "bool_or", stringAgg = "string_agg"
         case arrayAgg = "array_agg"
+        /// A program's aggregate (`user`); its arguments come as one struct when there are several.
+        case user
     }
 
     public var kind: Kind
@@ -14,6 +16,16 @@ public struct BoundAggregate: Sendable {
     public var separator: String
     public var distinct: Bool
     public var type: DataType
+    var user: AggregateFunction?
+
+    init(kind: Kind, argument: BoundExpr?, separator: String, distinct: Bool, type: DataType, user: AggregateFunction? = nil) {
+        self.kind = kind
+        self.argument = argument
+        self.separator = separator
+        self.distinct = distinct
+        self.type = type
+        self.user = user
+    }
 }
 
 /// A window function bound to its arguments, partitioning, ordering and frame.
@@ -121,7 +133,7 @@ public indirect enum Plan: Sendable {
         case .filter(let p, let e): return pad + "Filter \(e.text(p.schema.map(\.name)))" + rows + "\n" + child(p)
         case .project(let p, let e, _): return pad + "Project [\(texts(e, p))]" + rows + "\n" + child(p)
         case .aggregate(let p, let g, let a, _):
-            let aggs = a.map { a in a.kind.rawValue + "(" + (a.distinct ? "DISTINCT " : "") + (a.argument.map { $0.text(p.schema.map(\.name)) } ?? "*") + ")" }
+            let aggs = a.map { a in (a.user?.name ?? a.kind.rawValue) + "(" + (a.distinct ? "DISTINCT " : "") + (a.argument.map { $0.text(p.schema.map(\.name)) } ?? "*") + ")" }
             return pad + "Aggregate" + (g.isEmpty ? "" : " by [\(texts(g, p))]") + " [\(aggs.joined(separator: ", "))]" + rows + "\n" + child(p)
         case .sort(let p, let keys):
             let k = keys.map { $0.expr.text(p.schema.map(\.name)) + ($0.ascending ? "" : " DESC") }
