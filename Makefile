@@ -3,7 +3,7 @@ SWIFT ?= swift
 DEB_PACKAGES := liblz4-dev libzstd-dev libsnappy-dev zlib1g-dev libsqlite3-dev python3 python3-venv
 DEMO_DIR := .build/demo
 
-.PHONY: demo test deps venv build bench bench-engine sqllogic
+.PHONY: demo test deps venv build bench bench-engine sqllogic examples
 
 ## The Python readers the interop tests compare with (PyPI, in .venv-test).
 VENV := .venv-test
@@ -55,6 +55,11 @@ demo: build
 test: venv
 	$(SWIFT) build --product movesql
 	$(SWIFT) test
+	$(MAKE) examples
+
+## Programs built on the library (Examples/): each builds and checks itself.
+examples: deps
+	Examples/udf-cli/check.sh
 
 bench: deps
 	cd Benchmarks && $(SWIFT) package benchmark

@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "movesql", targets: ["movesql"]),
         .library(name: "MoveSQL", targets: ["MoveSQL"]),
+        .library(name: "MoveSQLCLI", targets: ["MoveSQLCLI"]),
         .library(name: "Cassandra", targets: ["Cassandra"]),
         .library(name: "CassandraCatalog", targets: ["CassandraCatalog"]),
         .library(name: "SQL", targets: ["SQL"]),
@@ -40,8 +41,8 @@ let package = Package(
         .target(name: "CassandraCatalog", dependencies: ["Cassandra", "Engine", "Columnar", "SQL", "JSON", "ObjectStore"]),
         .target(name: "IcebergCatalog", dependencies: ["Iceberg", "Parquet", "Engine", "Columnar", "SQL"]),
         .target(name: "MoveSQL", dependencies: ["Engine", "SQL", "Columnar"]),
-        .executableTarget(
-            name: "movesql",
+        .target(
+            name: "MoveSQLCLI",
             dependencies: [
                 "Cassandra",
                 "CassandraCatalog",
@@ -54,6 +55,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(name: "movesql", dependencies: ["MoveSQLCLI"]),
         // Locates ../shared for the test targets that read its fixtures.
         .target(name: "FixtureSupport", dependencies: ["Columnar", "Digests"], path: "Tests/FixtureSupport", exclude: ["interop.py"]),
         .testTarget(

@@ -49,6 +49,7 @@ struct MoveSQL: ParsableCommand {
         if let v = getenv("MOVESQL_BACKUPS") { env["MOVESQL_BACKUPS"] = String(cString: v) }
         try CassandraCatalog.install(in: session, folder: backups, environment: env)
         try IcebergCatalog.install(in: session, warehouse: warehouse, environment: env)
+        try MoveSQLCommandLine.setup?(session)
         if let path = initFile ?? getenv("MOVESQL_INIT").map({ String(cString: $0) }) {
             guard let bytes = readFile(path) else {
                 writeStandardError("error: cannot read the init file \(path)\n")
