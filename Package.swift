@@ -25,6 +25,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "Codecs", dependencies: ["CLZ4", "CZstd", "CSnappy", "CZlib"]),
         .target(name: "Digests"),
+        .target(name: "CMoveSQLPlugin"),
         .target(name: "Parquet", dependencies: ["Columnar", "Codecs"]),
         .target(name: "Avro", dependencies: ["Codecs", "JSON"]),
         .target(name: "Iceberg", dependencies: ["Parquet", "Avro", "JSON", "Columnar", "CSQLite", "Threads"]),
@@ -37,7 +38,7 @@ let package = Package(
         ),
         .target(name: "SQL"),
         .target(name: "Columnar"),
-        .target(name: "Engine", dependencies: ["SQL", "Columnar", "Digests", "JSON", "Threads"]),
+        .target(name: "Engine", dependencies: ["SQL", "Columnar", "Digests", "JSON", "Threads", "CMoveSQLPlugin"]),
         .target(name: "CassandraCatalog", dependencies: ["Cassandra", "Engine", "Columnar", "SQL", "JSON", "ObjectStore"]),
         .target(name: "IcebergCatalog", dependencies: ["Iceberg", "Parquet", "Engine", "Columnar", "SQL"]),
         .target(name: "MoveSQL", dependencies: ["Engine", "SQL", "Columnar"]),
@@ -102,7 +103,8 @@ let package = Package(
         ),
         .testTarget(
             name: "EngineTests",
-            dependencies: ["Engine", "SQL", "Columnar", "MoveSQL"]
+            dependencies: ["Engine", "SQL", "Columnar", "MoveSQL"],
+            exclude: ["Plugins/test_plugin.c"]
         ),
     ]
 )

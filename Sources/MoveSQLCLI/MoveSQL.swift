@@ -39,6 +39,9 @@ struct MoveSQL: ParsableCommand {
     @OptionGroup var warehouseOption: WarehouseOption
     var warehouse: String? { warehouseOption.warehouse }
 
+    @Option(name: .customLong("load"), help: ArgumentHelp("Load a plug-in's functions (a shared library built against movesql_plugin.h); repeatable.", valueName: "LIB"))
+    var plugins: [String] = []
+
     @Option(name: .customLong("init"), help: ArgumentHelp("SQL run before anything else, e.g. ATTACH and SET statements (default: $MOVESQL_INIT).", valueName: "FILE"))
     var initFile: String?
 
@@ -50,6 +53,12 @@ struct MoveSQL: ParsableCommand {
         try CassandraCatalog.install(in: session, folder: backups, environment: env)
         try IcebergCatalog.install(in: session, warehouse: warehouse, environment: env)
         try MoveSQLCommandLine.setup?(session)
+        for plugin in plugins {
+            do { try PluginLoader.load(plugin, into: session.registry) } catch let e as SQLError {
+                writeStandardError("error: \(e.message)\n")
+                throw ExitCode(1)
+            }
+        }
         if let path = initFile ?? getenv("MOVESQL_INIT").map({ String(cString: $0) }) {
             guard let bytes = readFile(path) else {
                 writeStandardError("error: cannot read the init file \(path)\n")

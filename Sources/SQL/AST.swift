@@ -279,6 +279,8 @@ public indirect enum Statement: Sendable, Hashable {
     case createFunction(name: QualifiedName, parameters: [(name: Identifier, type: TypeName?)], returns: TypeName?, body: Expr, orReplace: Bool)
     case showTables
     case showFunctions
+    /// `LOAD 'path/libname.so'`: a plug-in's functions.
+    case load(String)
     case describe(QualifiedName)
     case explain(Statement, analyze: Bool)
     case set(name: Identifier, value: Expr)

@@ -162,6 +162,12 @@ public struct Parser {
             if accept("if") { try expect("exists"); ifExists = true }
             return .dropTable(name: try qualifiedName(), ifExists: ifExists, isView: isView)
         }
+        if peek.isKeyword("load") {
+            pos += 1
+            guard case .string(let path) = peek.kind else { throw error("LOAD takes the plug-in's path as a string: LOAD 'path/libname.so'") }
+            pos += 1
+            return .load(path)
+        }
         if accept("show") {
             if accept("functions") { return .showFunctions }
             try expect("tables")

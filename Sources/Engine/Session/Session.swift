@@ -284,6 +284,9 @@ public final class Session {
             }
             for n in names { b.append(.string(n)) }
             return .rows(schema: [Field("name", .varchar)], batches: [Batch(columns: [b.finish()], count: names.count)])
+        case .load(let path):
+            let signatures = try PluginLoader.load(path, into: registry)
+            return .ok("loaded \(path): " + (signatures.isEmpty ? "no functions" : signatures.joined(separator: ", ")))
         case .showFunctions:
             var rows = registry.descriptions
             rows += Binder.aggregateNames.filter { $0 != "count_star" }.map { FunctionDescription(name: $0, kind: "aggregate", signature: "") }
