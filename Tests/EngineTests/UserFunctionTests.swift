@@ -102,6 +102,109 @@ struct UserFunctionTests {
         #expect(bad.contains("aggregate weighted_avg failed in update with (6.0, -1.0): a negative weight"), "\(bad)")
     }
 
+    /// Batches of `rows` produced by `next` until it returns nil.
+    final class Stream: BatchStream {
+        let pull: () throws -> Batch?
+        init(_ pull: @escaping () throws -> Batch?) { self.pull = pull }
+        func next() throws -> Batch? { try pull() }
+    }
+
+    static func withTableFunctions() -> Session {
+        let s = session()
+        // Constants in: n labelled rows, produced 1000 at a time.
+        s.registry.register(TableFunction("labels", arguments: [.bigint, .varchar],
+            schema: { _, _ in [Field("i", .bigint), Field("label", .varchar)] },
+            rows: { args, _ in
+                guard case .int(let n) = args[0], case .string(let prefix) = args[1] else { return Stream { nil } }
+                var at: Int64 = 0
+                return Stream {
+                    guard at < n else { return nil }
+                    let end = min(n, at + 1000)
+                    var i = ColumnBuilder(type: .bigint), l = ColumnBuilder(type: .varchar)
+                    for k in at..<end { i.append(int64: k + 1); l.append(.string("\(prefix)\(k + 1)")) }
+                    defer { at = end }
+                    if prefix == "boom" && at >= 2000 { throw SQLError(.runtime, "no more labels") }
+                    return Batch(columns: [i.finish(), l.finish()], count: Int(end - at))
+                }
+            }))
+        // A table in, rows out: consecutive (user, t) rows, ordered, become sessions where gaps
+        // stay within `gap`; the state carries across input batches.
+        s.registry.register(TableFunction("sessions", arguments: [.bigint], takesInput: true,
+            schema: { _, input in
+                guard let input, input.count == 2, input[1].type == .bigint else { throw SQLError(.binder, "sessions reads (user, t BIGINT) rows") }
+                return [Field("user", input[0].type), Field("started", .bigint), Field("events", .bigint)]
+            },
+            rows: { args, input in
+                guard case .int(let gap) = args[0], let input else { return Stream { nil } }
+                var current: (user: Value, started: Int64, last: Int64, events: Int64)?
+                var done = false
+                return Stream {
+                    guard !done else { return nil }
+                    var u = ColumnBuilder(type: .varchar), st = ColumnBuilder(type: .bigint), ev = ColumnBuilder(type: .bigint)
+                    var n = 0
+                    func emit() {
+                        guard let c = current else { return }
+                        u.append(c.user); st.append(int64: c.started); ev.append(int64: c.events); n += 1
+                    }
+                    while n == 0 {
+                        guard let b = try input.next() else {
+                            emit()
+                            current = nil
+                            done = true
+                            break
+                        }
+                        for r in 0..<b.count {
+                            let user = b.columns[0].value(at: r)
+                            guard case .int(let t) = b.columns[1].value(at: r) else { continue }
+                            if let c = current, c.user == user, t - c.last <= gap {
+                                current = (user, c.started, t, c.events + 1)
+                            } else {
+                                emit()
+                                current = (user, t, t, 1)
+                            }
+                        }
+                    }
+                    return n == 0 ? nil : Batch(columns: [u.finish(), st.finish(), ev.finish()], count: n)
+                }
+            }))
+        // Declares BIGINT, produces text.
+        s.registry.register(TableFunction("wrong", arguments: [],
+            schema: { _, _ in [Field("x", .bigint)] },
+            rows: { _, _ in
+                var once = false
+                return Stream {
+                    if once { return nil }
+                    once = true
+                    var b = ColumnBuilder(type: .varchar)
+                    b.append(.string("x"))
+                    return Batch(columns: [b.finish()], count: 1)
+                }
+            }))
+        return s
+    }
+
+    @Test func tableFunctionsStreamRows() throws {
+        let s = Self.withTableFunctions()
+        #expect(try values(s, "SELECT count(*), sum(i), max(label) FROM labels(2500, 'n')") == [[.int(2500), .hugeint(2500 * 2501 / 2), .string("n999")]])
+        #expect(try values(s, "SELECT label FROM labels(3, 'x') WHERE i >= 2 ORDER BY i") == [[.string("x2")], [.string("x3")]])
+        #expect(try values(s, "SELECT l.label, t.v FROM labels(2, 'p') AS l JOIN (VALUES (2, 'two')) AS t(k, v) ON l.i = t.k") == [[.string("p2"), .string("two")]])
+        // A table in: 3000 events of 3 users, read as a stream into sessions.
+        _ = try s.execute("CREATE TABLE events AS SELECT 'u' || CAST(i % 3 AS VARCHAR) AS who, (i / 3) * 10 + CASE WHEN i / 3 >= 500 THEN 1000 ELSE 0 END AS t FROM generate_series(0, 2999) AS g(i)")
+        let sessions = try values(s, "SELECT * FROM sessions((SELECT who, t FROM events ORDER BY who, t), 15) ORDER BY 1, 2")
+        #expect(sessions == [
+            [.string("u0"), .int(0), .int(500)], [.string("u0"), .int(6000), .int(500)],
+            [.string("u1"), .int(0), .int(500)], [.string("u1"), .int(6000), .int(500)],
+            [.string("u2"), .int(0), .int(500)], [.string("u2"), .int(6000), .int(500)],
+        ], "\(sessions)")
+        #expect(failure(s, "SELECT * FROM labels(1)").contains("takes 2 arguments"))
+        #expect(failure(s, "SELECT * FROM labels('a', 'b')").contains("argument 1 is VARCHAR where BIGINT is declared"))
+        #expect(failure(s, "SELECT * FROM sessions(15)").contains("takes a query first"))
+        #expect(failure(s, "SELECT * FROM sessions((SELECT 'a', 'b'), 1)").contains("sessions reads (user, t BIGINT) rows"))
+        #expect(failure(s, "SELECT count(*) FROM labels(5000, 'boom')").contains("table function labels failed in its batch 3: no more labels"))
+        #expect(failure(s, "SELECT * FROM wrong()").contains("produced a VARCHAR column x; it declared BIGINT"))
+        #expect(try values(s, "SHOW FUNCTIONS").contains([.string("sessions"), .string("table"), .string("sessions((query), BIGINT) -> TABLE")]))
+    }
+
     @Test func showFunctionsListsEveryKind() throws {
         let s = Self.withAggregates()
         _ = try s.execute("CREATE FUNCTION twice(x INTEGER) AS x * 2")

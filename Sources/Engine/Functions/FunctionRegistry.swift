@@ -12,6 +12,8 @@ public final class FunctionRegistry: @unchecked Sendable {
     var userSignatures: [FunctionDescription] = []
     /// Aggregates programs registered, by lower-cased name.
     var aggregates: [String: AggregateFunction] = [:]
+    /// Table functions programs registered, by lower-cased name.
+    var tableFunctions: [String: TableFunction] = [:]
 
     /// Every function name.
     public var names: [String] { functions.keys.sorted() }

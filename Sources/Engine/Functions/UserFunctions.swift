@@ -166,3 +166,107 @@ extension FunctionRegistry {
 
     public func aggregate(_ name: String) -> AggregateFunction? { aggregates[name.lowercased()] }
 }
+
+/// A table function a program adds, used in FROM: `SELECT * FROM name(1, 'x')`, or with a
+/// query as its input, `SELECT * FROM name((SELECT … FROM t), 1)` — a table-in, rows-out
+/// function (regrouping a partition's rows into events, say) that reads its input as a
+/// stream of batches and produces its own, so neither side is held whole.
+public struct TableFunction: Sendable {
+    public var name: String
+    /// The declared types of the constant arguments (after the input query, if any).
+    public var arguments: [DataType]
+    /// Whether its first argument is a query whose rows it reads.
+    public var takesInput: Bool
+    /// The columns it produces for these arguments (and the input's columns).
+    public var schema: @Sendable (_ arguments: [Value], _ input: [Field]?) throws -> [Field]
+    /// Its rows: a stream of batches of `schema`'s columns, given the arguments and the input.
+    public var rows: @Sendable (_ arguments: [Value], _ input: BatchStream?) throws -> BatchStream
+
+    public init(_ name: String, arguments: [DataType], takesInput: Bool = false,
+                schema: @escaping @Sendable ([Value], [Field]?) throws -> [Field],
+                rows: @escaping @Sendable ([Value], BatchStream?) throws -> BatchStream) {
+        self.name = name
+        self.arguments = arguments
+        self.takesInput = takesInput
+        self.schema = schema
+        self.rows = rows
+    }
+
+    var signature: String {
+        "\(name)(" + ((takesInput ? ["(query)"] : []) + arguments.map(\.description)).joined(separator: ", ") + ") -> TABLE"
+    }
+}
+
+extension FunctionRegistry {
+    public func register(_ f: TableFunction) {
+        tableFunctions[f.name.lowercased()] = f
+        userSignatures.append(FunctionDescription(name: f.name.lowercased(), kind: "table", signature: f.signature))
+    }
+
+    public func tableFunction(_ name: String) -> TableFunction? { tableFunctions[name.lowercased()] }
+}
+
+/// A registered table function's call as a table: one partition that starts the input query
+/// (if any) and the function when it is read, and checks what the function produces.
+final class TableFunctionTable: TableProvider, @unchecked Sendable {
+    let function: TableFunction
+    let arguments: [Value]
+    let input: Plan?
+    let schema: [Field]
+    let context: ExecutionContext
+
+    init(function: TableFunction, arguments: [Value], input: Plan?, schema: [Field], context: ExecutionContext) {
+        self.function = function
+        self.arguments = arguments
+        self.input = input
+        self.schema = schema
+        self.context = context
+    }
+
+    var estimatedRows: Int? { nil }
+
+    struct Partition: ScanPartition {
+        let table: TableFunctionTable
+        let projection: [Int]?
+        func open() throws -> BatchStream {
+            let t = table
+            let input = try t.input.map { try Executor.build(Optimizer.optimize($0), t.context) }
+            let stream: BatchStream
+            do { stream = try t.function.rows(t.arguments, input) } catch let e as SQLError { throw e } catch {
+                throw SQLError(.runtime, "table function \(t.function.name) failed: \(error)")
+            }
+            return Checked(table: t, stream: stream, projection: projection)
+        }
+    }
+
+    final class Checked: BatchStream {
+        let table: TableFunctionTable
+        let stream: BatchStream
+        let projection: [Int]?
+        var batches = 0
+        init(table: TableFunctionTable, stream: BatchStream, projection: [Int]?) {
+            self.table = table
+            self.stream = stream
+            self.projection = projection
+        }
+        func next() throws -> Batch? {
+            let name = table.function.name
+            let b: Batch?
+            do { b = try stream.next() } catch let e as SQLError {
+                throw SQLError(.runtime, "table function \(name) failed in its batch \(batches + 1): \(e.message)")
+            } catch { throw SQLError(.runtime, "table function \(name) failed in its batch \(batches + 1): \(error)") }
+            guard let b else { return nil }
+            batches += 1
+            guard b.columns.count == table.schema.count else {
+                throw SQLError(.runtime, "table function \(name) produced \(b.columns.count) columns; it declared \(table.schema.count)")
+            }
+            for (c, f) in zip(b.columns, table.schema) where c.type != f.type && c.type != .null {
+                throw SQLError(.runtime, "table function \(name) produced a \(c.type) column \(f.name); it declared \(f.type)")
+            }
+            guard let projection else { return b }
+            return Batch(columns: projection.map { b.columns[$0] }, count: b.count)
+        }
+    }
+
+    func partitions(_ request: ScanRequest) throws -> [ScanPartition] { [Partition(table: self, projection: request.projection)] }
+}

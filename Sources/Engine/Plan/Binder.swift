@@ -455,7 +455,34 @@ final class Binder {
             let table = SeriesTable(name: name, start: Int64(start), stop: Int64(stop), step: Int64(step), inclusive: name == "generate_series")
             return .scan(name: name, table: table, request: ScanRequest(), schema: table.schema)
         default:
-            throw SQLError(.binder, "no table function named \(name)", at: location)
+            guard let f = registry.tableFunction(name) else { throw SQLError(.binder, "no table function named \(name)", at: location) }
+            var rest = args[...]
+            var input: Plan?
+            if f.takesInput {
+                guard let first = rest.first, case .subquery(let q) = first.kind else {
+                    throw SQLError(.binder, "\(f.signature) takes a query first: \(name)((SELECT …)\(f.arguments.isEmpty ? "" : ", …"))", at: location)
+                }
+                input = try bindQuery(q)
+                rest = rest.dropFirst()
+            }
+            guard rest.count == f.arguments.count else {
+                throw SQLError(.binder, "\(f.signature) takes \(f.arguments.count) argument\(f.arguments.count == 1 ? "" : "s") after its input, not \(rest.count)", at: location)
+            }
+            let values = try zip(rest, f.arguments).enumerated().map { k, pair -> Value in
+                let (a, t) = pair
+                let bound = try bindExpr(a, Scope())
+                if let why = StoreAssignment.refusal(bound.type, t) {
+                    throw SQLError(.binder, "\(name): argument \(k + 1) is \(bound.type) where \(t) is declared: \(why)", at: a.location)
+                }
+                let v = try Evaluator.evaluate(bound, Batch(columns: [], count: 1))
+                return try Cast.cast(v, to: t, isTry: false).value(at: 0)
+            }
+            let schema: [Field]
+            do { schema = try f.schema(values, input?.schema) } catch let e as SQLError {
+                throw SQLError(.binder, "table function \(name): \(e.message)", at: location)
+            }
+            let table = TableFunctionTable(function: f, arguments: values, input: input, schema: schema, context: ExecutionContext())
+            return .scan(name: name, table: table, request: ScanRequest(), schema: schema)
         }
     }
 
