@@ -6,6 +6,9 @@ import IcebergCatalog
 import JSON
 import SQL
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The REST catalog client against a REST server over pyiceberg's SqlCatalog (which checks each
 /// commit's requirements): SQL through `ATTACH 'http://…' (TYPE iceberg)`, pyiceberg's own REST
@@ -35,13 +38,20 @@ struct RESTCatalogTests {
         return (p, "http://127.0.0.1:\(port)")
     }
 
+    /// SIGKILL, not terminate(): the test process's blocked signals are inherited, and a
+    /// blocked SIGTERM would leave the server running.
+    static func stop(_ p: Process) {
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+    }
+
     static let source = "SELECT i AS id, 'row ' || i AS s FROM generate_series(1, 500) AS g(i)"
 
     @Test func sqlThroughTheRESTCatalog() throws {
         let dir = try Scratch()
         defer { dir.remove() }
         let (server, url) = try Self.server(dir)
-        defer { server.terminate() }
+        defer { Self.stop(server) }
         let session = Session()
         session.catalogTypes["iceberg"] = IcebergCatalog.factory
         _ = try session.execute("ATTACH '\(url)' AS rest (TYPE iceberg)")
@@ -80,7 +90,7 @@ struct RESTCatalogTests {
         let dir = try Scratch()
         defer { dir.remove() }
         let (server, url) = try Self.server(dir)
-        defer { server.terminate() }
+        defer { Self.stop(server) }
         let attach = "ATTACH '\(url)' AS rest (TYPE iceberg); "
         let r = try Binary.run(["-e", attach + "CREATE SCHEMA rest.c; CREATE TABLE rest.c.t (id BIGINT, who VARCHAR)"])
         #expect(r.status == 0, "\(r.err)")

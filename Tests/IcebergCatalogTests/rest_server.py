@@ -110,6 +110,23 @@ class Handler(BaseHTTPRequestHandler):
         self.route("HEAD")
 
 
+# The test runner may hand us SIGTERM blocked: unblock it, and exit when our parent goes.
+import os
+import signal
+import threading
+import time
+
+signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])
+parent = os.getppid()
+
+
+def watch_parent():
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
+
+
+threading.Thread(target=watch_parent, daemon=True).start()
 server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
 print("PORT", server.server_address[1], flush=True)
 server.serve_forever()
