@@ -89,7 +89,18 @@ enum Aggregation {
                 for i in 0..<count { ids[i] = valueGroup(keyColumns.map { $0.value(at: i) }) }
             }
             for (a, agg) in aggregates.enumerated() {
-                let arg = try agg.argument.map { try Evaluator.evaluate($0, b) }
+                var arg = try agg.argument.map { try Evaluator.evaluate($0, b) }
+                if let filter = agg.filter {
+                    // Only the rows where the condition is true (not false, not NULL).
+                    let keep = try Evaluator.evaluate(filter, b)
+                    var rows: [Int] = []
+                    for i in 0..<count where !keep.isNull(i) { if case .bool(true) = keep.value(at: i) { rows.append(i) } }
+                    if rows.count < count {
+                        arg = arg.map { $0.take(rows) }
+                        try foldBatch(&states[a], agg, arg, rows.map { ids[$0] }, rows.count)
+                        continue
+                    }
+                }
                 try foldBatch(&states[a], agg, arg, ids, count)
             }
         }

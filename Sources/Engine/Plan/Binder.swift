@@ -624,6 +624,9 @@ final class Binder {
     }
 
     func bindWindow(_ f: FunctionCall, _ over: WindowSpec, _ scope: Scope, mode: Mode, at loc: SourceLocation) throws -> BoundWindow {
+        if let filter = f.filter {
+            throw SQLError(.unsupported, "FILTER (WHERE …) on a window function is not supported; use CASE WHEN … THEN x END as its argument", at: filter.location)
+        }
         let name = f.name.last!.normalized.lowercased()
         let args = try f.arguments.map { try bindExpr($0, scope, mode: mode) }
         let partition = try over.partitionBy.map { try bindExpr($0, scope, mode: mode) }

@@ -26,11 +26,15 @@ enum ColumnPruning {
         case .aggregate(let p, let groups, let aggregates, let schema):
             var need = Set<Int>()
             for g in groups { need.formUnion(columnsUsed(g)) }
-            for a in aggregates { if let arg = a.argument { need.formUnion(columnsUsed(arg)) } }
+            for a in aggregates {
+                if let arg = a.argument { need.formUnion(columnsUsed(arg)) }
+                if let filter = a.filter { need.formUnion(columnsUsed(filter)) }
+            }
             let (child, map) = prune(p, need)
             let newAggregates = aggregates.map { a -> BoundAggregate in
                 var a = a
                 a.argument = a.argument.map { remap($0, map) }
+                a.filter = a.filter.map { remap($0, map) }
                 return a
             }
             return (.aggregate(child, groups: groups.map { remap($0, map) }, aggregates: newAggregates, schema: schema), identity(schema.count))

@@ -122,6 +122,7 @@ extension Plan {
             return .aggregate(p.mapExpressions(f), groups: groups.map(f), aggregates: aggregates.map { a in
                 var a = a
                 a.argument = a.argument.map(f)
+                a.filter = a.filter.map(f)
                 return a
             }, schema: schema)
         case .sort(let p, let keys): return .sort(p.mapExpressions(f), keys.map(k))

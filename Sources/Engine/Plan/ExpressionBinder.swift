@@ -334,6 +334,18 @@ extension Binder {
     }
 
     func bindAggregate(_ f: FunctionCall, _ scope: Scope, at loc: SourceLocation) throws -> BoundAggregate {
+        var aggregate = try bindAggregateCall(f, scope, at: loc)
+        if let filter = f.filter {
+            let bound = try bindExpr(filter, scope, mode: .noAggregates("FILTER"))
+            guard bound.type == .boolean || bound.type == .null else {
+                throw SQLError(.type, "FILTER (WHERE …) needs a boolean condition, not \(bound.type)", at: filter.location)
+            }
+            aggregate.filter = bound
+        }
+        return aggregate
+    }
+
+    func bindAggregateCall(_ f: FunctionCall, _ scope: Scope, at loc: SourceLocation) throws -> BoundAggregate {
         var name = f.name.last!.normalized
         if name == "mean" { name = "avg" }
         if name == "group_concat" { name = "string_agg" }

@@ -17,6 +17,8 @@ public struct BoundAggregate: Sendable {
     public var distinct: Bool
     public var type: DataType
     var user: AggregateFunction?
+    /// `FILTER (WHERE …)`: only rows where it is true are aggregated.
+    public var filter: BoundExpr?
 
     init(kind: Kind, argument: BoundExpr?, separator: String, distinct: Bool, type: DataType, user: AggregateFunction? = nil) {
         self.kind = kind
@@ -133,7 +135,10 @@ public indirect enum Plan: Sendable {
         case .filter(let p, let e): return pad + "Filter \(e.text(p.schema.map(\.name)))" + rows + "\n" + child(p)
         case .project(let p, let e, _): return pad + "Project [\(texts(e, p))]" + rows + "\n" + child(p)
         case .aggregate(let p, let g, let a, _):
-            let aggs = a.map { a in (a.user?.name ?? a.kind.rawValue) + "(" + (a.distinct ? "DISTINCT " : "") + (a.argument.map { $0.text(p.schema.map(\.name)) } ?? "*") + ")" }
+            let aggs = a.map { a in
+                (a.user?.name ?? a.kind.rawValue) + "(" + (a.distinct ? "DISTINCT " : "") + (a.argument.map { $0.text(p.schema.map(\.name)) } ?? "*") + ")"
+                    + (a.filter.map { " FILTER (WHERE " + $0.text(p.schema.map(\.name)) + ")" } ?? "")
+            }
             return pad + "Aggregate" + (g.isEmpty ? "" : " by [\(texts(g, p))]") + " [\(aggs.joined(separator: ", "))]" + rows + "\n" + child(p)
         case .sort(let p, let keys):
             let k = keys.map { $0.expr.text(p.schema.map(\.name)) + ($0.ascending ? "" : " DESC") }

@@ -1,0 +1,74 @@
+import Cassandra
+import Codecs
+import Columnar
+import Engine
+import SQL
+
+/// The Key-Value abstraction's functions (data-models.md §1.7–1.8), for connectors written
+/// in SQL: `kv_value_metadata(value_metadata)` decodes the item's metadata blob,
+/// `crc32c(bytes)` is its checksum, `kv_decompress(stored, codec, uncompressed_len)` undoes the
+/// client-side compression. Registered with the cassandra catalog.
+public enum KeyValueFunctions {
+    public static let metadataType = DataType.structure([
+        Field("codec", .varchar), Field("uncompressed_len", .bigint), Field("chunk_count", .integer), Field("chunk_size", .integer),
+        Field("total_len", .bigint), Field("version", .uuid), Field("checksum", .bigint), Field("expired", .boolean), Field("user_metadata", .blob),
+    ])
+
+    public static func register(into registry: FunctionRegistry) {
+        // Absent or empty metadata is a plain inline value: NULL decodes too.
+        registry.register(ScalarFunction.rows("kv_value_metadata", arguments: [.blob], returns: metadataType, strict: false) { v in
+            var bytes: [UInt8] = []
+            if case .blob(let b) = v[0] { bytes = b }
+            let m: KVValueMetadata
+            do { m = try KVValueMetadata(decoding: bytes) } catch { throw SQLError(.runtime, "\(error)") }
+            guard m.version.isEmpty || m.version.count == 16 else {
+                throw SQLError(.runtime, "value_metadata: a version of \(m.version.count) bytes, not a 16-byte uuid")
+            }
+            let version: Value = m.version.isEmpty ? .null : .uuid(m.version.reduce(UInt128(0)) { $0 << 8 | UInt128($1) })
+            return .structure([
+                .string(m.codec.name), .int(Int64(m.uncompressedLength)), .int(Int64(m.chunkCount)), .int(Int64(m.chunkSize)),
+                .int(Int64(m.totalLength)), version, .int(Int64(m.checksum)), .bool(m.expired),
+                m.userMetadata.isEmpty ? .null : .blob(m.userMetadata),
+            ])
+        })
+        registry.register(ScalarFunction("crc32c", arguments: [.blob], returns: .bigint) { args, count in
+            var out = ColumnBuilder(type: .bigint, capacity: count)
+            for i in 0..<count {
+                if args[0].isNull(i) { out.appendNull(); continue }
+                let crc = args[0].withBytes(at: i) { CRC32C.checksum(Array($0)) }
+                out.append(int64: Int64(crc))
+            }
+            return out.finish()
+        })
+        registry.register(ScalarFunction.rows("kv_decompress", arguments: [.blob, .varchar, .bigint], returns: .blob) { v in
+            guard case .blob(let stored) = v[0], case .string(let codec) = v[1], case .int(let length) = v[2] else { return .null }
+            guard length >= 0, length <= 1 << 31 else { throw SQLError(.runtime, "an uncompressed length of \(length)") }
+            let out = try decompress(stored, codec: codec, length: Int(length))
+            guard out.count == Int(length) else {
+                throw SQLError(.runtime, "\(codec) gave \(out.count) bytes; value_metadata says \(length)")
+            }
+            return .blob(out)
+        })
+    }
+
+    /// The stored bytes of a value, uncompressed: LZ4 framed as Cassandra's LZ4Compressor
+    /// frames a chunk (little-endian length, then a block), Zstd frames, raw Snappy, gzip.
+    static func decompress(_ stored: [UInt8], codec: String, length: Int) throws -> [UInt8] {
+        var out: [UInt8] = []
+        let problem: String?
+        switch codec.uppercased() {
+        case "NONE": return stored
+        case "LZ4":
+            guard stored.count >= 4 else { throw SQLError(.runtime, "an LZ4 value of \(stored.count) bytes has no length") }
+            let framed = Int(stored[0]) | Int(stored[1]) << 8 | Int(stored[2]) << 16 | Int(stored[3]) << 24
+            guard framed == length else { throw SQLError(.runtime, "the LZ4 frame holds \(framed) bytes; value_metadata says \(length)") }
+            problem = stored.withUnsafeBytes { Codec.lz4Block.decompress(UnsafeRawBufferPointer(rebasing: $0[4...]), expected: length, into: &out) }
+        case "ZSTD": problem = stored.withUnsafeBytes { Codec.zstd(level: 3).decompress($0, expected: length, into: &out) }
+        case "SNAPPY": problem = stored.withUnsafeBytes { Codec.snappy.decompress($0, expected: length, into: &out) }
+        case "GZIP": problem = stored.withUnsafeBytes { Codec.gzip.decompress($0, expected: length, into: &out) }
+        default: throw SQLError(.runtime, "unknown codec \(codec) (NONE, LZ4, ZSTD, SNAPPY, GZIP)")
+        }
+        if let problem { throw SQLError(.runtime, problem) }
+        return out
+    }
+}
