@@ -17,6 +17,10 @@ public final class IcebergCatalog: CatalogProvider, @unchecked Sendable {
     /// Row groups that scans skipped on their statistics, since the process started.
     public static var rowGroupsSkipped: Int { IcebergFileStream.rowGroupsSkipped }
 
+    /// The name it is attached under (`iceberg` by default), for messages.
+    public private(set) var name = "iceberg"
+    public func attached(as name: String) { self.name = name }
+
     /// Parquet writers per INSERT, each on its own thread (nil: one per core).
     public var writers: Int?
     private var opened: IcebergCatalogStore?
@@ -273,12 +277,12 @@ final class IcebergEngineTable: TableSink, @unchecked Sendable {
     }
 
     func beginWrite() throws -> TableWrite {
-        guard version == nil else { throw SQLError(.unsupported, "a past snapshot of iceberg.\(table.qualifiedName) cannot be written to") }
+        guard version == nil else { throw SQLError(.unsupported, "a past snapshot of \(catalog.name).\(table.qualifiedName) cannot be written to") }
         return try Write(self, operation: .append)
     }
 
     func beginOverwrite() throws -> TableWrite {
-        guard version == nil else { throw SQLError(.unsupported, "a past snapshot of iceberg.\(table.qualifiedName) cannot be written to") }
+        guard version == nil else { throw SQLError(.unsupported, "a past snapshot of \(catalog.name).\(table.qualifiedName) cannot be written to") }
         return try Write(self, operation: .overwrite)
     }
 
@@ -324,7 +328,7 @@ final class IcebergEngineTable: TableSink, @unchecked Sendable {
             let bytes = files.reduce(Int64(0)) { $0 + $1.sizeInBytes }
             let races = sink.table.lostRaces
             let retried = races == 0 ? "" : "; rebuilt on \(races) concurrent commit\(races == 1 ? "" : "s") that landed first"
-            sink.context.note("committed snapshot \(snapshot) of iceberg.\(sink.table.qualifiedName) (\(operation.rawValue)): \(rows) rows in \(files.count) Parquet file\(files.count == 1 ? "" : "s"), \(bytes) bytes\(retried)")
+            sink.context.note("committed snapshot \(snapshot) of \(sink.catalog.name).\(sink.table.qualifiedName) (\(operation.rawValue)): \(rows) rows in \(files.count) Parquet file\(files.count == 1 ? "" : "s"), \(bytes) bytes\(retried)")
         }
     }
 }

@@ -67,9 +67,12 @@ public protocol CatalogProvider: AnyObject, Sendable {
     func dropTable(_ path: [String], context: CatalogContext) throws -> Bool
     /// Creates a namespace (CREATE SCHEMA); false when it exists already.
     func createNamespace(_ path: [String], context: CatalogContext) throws -> Bool
+    /// Told the name it is attached under (for messages that name its tables).
+    func attached(as name: String)
 }
 
 extension CatalogProvider {
+    public func attached(as name: String) {}
     public func createTable(_ path: [String], schema: [Field], layout: NewTableLayout, context: CatalogContext) throws -> Bool {
         throw SQLError(.unsupported, "a \(kind) catalog does not create tables")
     }

@@ -36,6 +36,7 @@ public final class Session {
         let key = name.lowercased()
         if catalogs[key] != nil && !replace { throw SQLError(.catalog, "a catalog named \(name) is already attached") }
         catalogs[key] = provider
+        provider.attached(as: name)
     }
 
     public var catalogContext: CatalogContext { CatalogContext(settings: settings, warnings: warnings, notes: notes) }
