@@ -35,6 +35,20 @@ enum Binary {
         return (p, out, err)
     }
 
+    /// Runs the `commands` at once, each held at the commit point so that they race; all must
+    /// succeed. Returns what they wrote to standard error (their notes).
+    static func race(_ commands: [[String]]) throws -> String {
+        let started = try commands.map { try process($0, fault: "iceberg.commit.before-swap:delay=700") }
+        var notes = ""
+        for (p, _, err) in started {
+            let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0, "\(e)")
+            notes += e
+        }
+        return notes
+    }
+
     static func run(_ arguments: [String], fault: String? = nil) throws -> (status: Int32, reason: Process.TerminationReason, out: String, err: String) {
         let (p, out, err) = try process(arguments, fault: fault)
         let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
@@ -135,16 +149,10 @@ struct CrashTests {
         defer { dir.remove() }
         let (wh, _, first) = try Self.table(dir)
         // Each waits at the commit point, so both build on the same base and one must retry.
-        let fault = "iceberg.commit.before-swap:delay=700"
-        let a = try Binary.process(["--warehouse", wh, "-e", "INSERT INTO iceberg.c.t SELECT i + 10000 AS id, 'a' FROM generate_series(1, 5000) AS g(i)"], fault: fault)
-        let b = try Binary.process(["--warehouse", wh, "-e", "INSERT INTO iceberg.c.t SELECT i + 20000 AS id, 'b' FROM generate_series(1, 7000) AS g(i)"], fault: fault)
-        var notes = ""
-        for (p, _, err) in [a, b] {
-            let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            #expect(p.terminationStatus == 0, "\(e)")
-            notes += e
-        }
+        let notes = try Binary.race([
+            ["--warehouse", wh, "-e", "INSERT INTO iceberg.c.t SELECT i + 10000 AS id, 'a' FROM generate_series(1, 5000) AS g(i)"],
+            ["--warehouse", wh, "-e", "INSERT INTO iceberg.c.t SELECT i + 20000 AS id, 'b' FROM generate_series(1, 7000) AS g(i)"],
+        ])
         #expect(notes.contains("rebuilt on 1 concurrent commit that landed first"), "the commits did not race: \(notes)")
         let after = try Self.state(wh)
         #expect(after.snapshots.count == 3 && after.snapshots.first == first)
