@@ -14,7 +14,35 @@ public enum KeyValueFunctions {
         Field("total_len", .bigint), Field("version", .uuid), Field("checksum", .bigint), Field("expired", .boolean), Field("user_metadata", .blob),
     ])
 
+    /// What `kv_assemble` makes of one chunk set.
+    public static let assembledType = DataType.structure([
+        Field("chunks", .integer), Field("contiguous", .boolean), Field("total_len", .bigint), Field("checksum", .bigint), Field("value", .blob),
+    ])
+
+    struct Chunks: Sendable {
+        var parts: [(index: Int64, bytes: [UInt8])] = []
+    }
+
     public static func register(into registry: FunctionRegistry) {
+        // The chunks of one (id, key, version), in any order: their count, whether their indices
+        // are exactly 0…n-1, the stored length and CRC-32C of their concatenation in index
+        // order, and that concatenation (NULL when not contiguous: never a value with a hole).
+        registry.register(AggregateFunction("kv_assemble", arguments: [.integer, .blob], returns: assembledType,
+            initial: { Chunks() },
+            update: { s, v in
+                guard case .int(let index) = v[0], case .blob(let bytes) = v[1] else { return }
+                s.parts.append((index, bytes))
+            },
+            merge: { s, other in s.parts += other.parts },
+            finish: { s in
+                let sorted = s.parts.sorted { $0.index < $1.index }
+                let contiguous = sorted.enumerated().allSatisfy { Int64($0.offset) == $0.element.index }
+                var joined: [UInt8] = []
+                joined.reserveCapacity(sorted.reduce(0) { $0 + $1.bytes.count })
+                for p in sorted { joined += p.bytes }
+                return .structure([.int(Int64(sorted.count)), .bool(contiguous), .int(Int64(joined.count)),
+                                   .int(Int64(CRC32C.checksum(joined))), contiguous ? .blob(joined) : .null])
+            }))
         // Absent or empty metadata is a plain inline value: NULL decodes too.
         registry.register(ScalarFunction.rows("kv_value_metadata", arguments: [.blob], returns: metadataType, strict: false) { v in
             var bytes: [UInt8] = []

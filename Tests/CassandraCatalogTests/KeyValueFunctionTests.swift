@@ -41,6 +41,18 @@ struct KeyValueFunctionTests {
         #expect(throws: SQLError.self) { try s.execute("SELECT kv_decompress(unhex('\(Self.hex(stored))'), '\(codec.name)', \(value.count + 1))") }
     }
 
+    @Test func chunkSetsWithHoles() throws {
+        let s = Self.session()
+        let whole = try values(s, "SELECT kv_assemble(i, b) FROM (VALUES (1, unhex('0203')), (0, unhex('01'))) AS t(i, b)")
+        #expect(whole.first?.first == .structure([.int(2), .bool(true), .int(3), .int(Int64(CRC32C.checksum([1, 2, 3]))), .blob([1, 2, 3])]))
+        // A missing chunk 1: reported, and no value is made from the rest.
+        let holed = try values(s, "SELECT kv_assemble(i, b) FROM (VALUES (0, unhex('01')), (2, unhex('03'))) AS t(i, b)")
+        #expect(holed.first?.first == .structure([.int(2), .bool(false), .int(2), .int(Int64(CRC32C.checksum([1, 3]))), .null]))
+        // Grouped: one result per chunk set.
+        #expect(try values(s, "SELECT v, kv_assemble(i, b).chunks FROM (VALUES ('a', 0, unhex('01')), ('b', 0, unhex('02')), ('a', 1, unhex('03'))) AS t(v, i, b) GROUP BY v ORDER BY v")
+            == [[.string("a"), .int(2)], [.string("b"), .int(1)]])
+    }
+
     @Test func absentAndDamagedMetadata() throws {
         let s = Self.session()
         #expect(try values(s, "SELECT kv_value_metadata(NULL).codec, kv_value_metadata(unhex('')).chunk_count, kv_value_metadata(NULL).expired")
@@ -72,5 +84,20 @@ struct KeyValueFunctionTests {
         #expect(items > 1000 && chunked >= 1 && compressed > 100, "\(row)")
         #expect(row[3] == .int(0), "items whose CRC-32C differs from their metadata: \(row[3])")
         #expect(row[4] == row[5] && row[4] != .hugeint(0), "decompressed bytes \(row[4]) against declared \(row[5])")
+
+        // Chunk sets: the committed ones assemble to their item's length and checksum; the
+        // superseded and the orphaned ones are there, unclaimed.
+        let sets = try values(s, """
+            SELECT c.id, c.version = m.version AS committed, c.a.contiguous, c.a.chunks = m.chunk_count, c.a.total_len = m.total_len,
+                   c.a.checksum = m.checksum, octet_length(c.a.value) = m.total_len
+            FROM (SELECT id, key, version, kv_assemble(chunk_index, value) AS a FROM cassandra.kv.items_chunk GROUP BY id, key, version) AS c
+            LEFT JOIN (SELECT id, key, kv_value_metadata(value_metadata) AS m FROM cassandra.kv.items) AS i ON c.id = i.id AND c.key = i.key
+            ORDER BY 1, 2
+            """)
+        let committed = sets.filter { $0[1] == .bool(true) }
+        #expect(committed.count == 2, "\(sets)")
+        #expect(committed.allSatisfy { Array($0[2...]) == Array(repeating: .bool(true), count: 5) }, "\(committed)")
+        #expect(sets.contains { $0[0] == .string("chunked-1") && $0[1] == .bool(false) }, "the superseded version of chunked-1: \(sets)")
+        #expect(sets.contains { $0[0] == .string("rec-0") && $0[1] == .null }, "the orphaned chunks of rec-0: \(sets)")
     }
 }
