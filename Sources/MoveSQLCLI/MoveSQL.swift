@@ -39,6 +39,9 @@ struct MoveSQL: ParsableCommand {
     @OptionGroup var warehouseOption: WarehouseOption
     var warehouse: String? { warehouseOption.warehouse }
 
+    @Option(name: [.customShort("D"), .customLong("define")], help: ArgumentHelp("A value for ${name} in -e and --script text (name=value); repeatable.", valueName: "NAME=VALUE"))
+    var defines: [String] = []
+
     @Option(name: .customLong("load"), help: ArgumentHelp("Load a plug-in's functions (a shared library built against movesql_plugin.h); repeatable.", valueName: "LIB"))
     var plugins: [String] = []
 
@@ -79,16 +82,24 @@ struct MoveSQL: ParsableCommand {
         if execute != nil && script != nil { throw ValidationError("-e and --script exclude each other") }
     }
 
+    /// The text with its `${name}` parameters replaced by `-D` values.
+    func parameterized(_ text: String, source: String) throws -> String {
+        do { return try ScriptParameters.substitute(text, try ScriptParameters.parse(defines)) } catch let e as SQLError {
+            writeStandardError("error: \(source): " + e.render(source: text) + "\n")
+            throw ExitCode(1)
+        }
+    }
+
     func run() throws {
         let text: String
         if let execute {
-            text = execute
+            text = try parameterized(execute, source: "-e")
         } else if let script {
             guard let bytes = readFile(script) else {
                 writeStandardError("error: cannot read \(script)\n")
                 throw ExitCode(1)
             }
-            text = String(decoding: bytes, as: UTF8.self)
+            text = try parameterized(String(decoding: bytes, as: UTF8.self), source: script)
         } else if isatty(0) != 0 {
             REPL.run(session: try makeSession(), format: format)
             return
