@@ -21,20 +21,13 @@ struct ByteCursor {
     }
 
     mutating func uvarint() throws -> UInt64 {
-        var v: UInt64 = 0, shift: UInt64 = 0
-        while true {
-            let b = try byte()
-            guard shift < 64 else { throw fail("a varint longer than 10 bytes") }
-            v |= UInt64(b & 0x7f) << shift
-            if b & 0x80 == 0 { return v }
-            shift += 7
+        guard let v = Varint.read(bytes, &position) else {
+            throw fail(position >= bytes.count ? "the data ends early" : "a varint longer than 10 bytes")
         }
+        return v
     }
 
-    mutating func zigzag() throws -> Int64 {
-        let u = try uvarint()
-        return Int64(bitPattern: (u >> 1) ^ (0 &- (u & 1)))
-    }
+    mutating func zigzag() throws -> Int64 { Varint.unzigzag(try uvarint()) }
 
     mutating func u32() throws -> UInt32 {
         guard remaining >= 4 else { throw fail("a 4-byte length runs past the end") }

@@ -9,11 +9,7 @@ enum LevelEncoding {
         let n = values.count
         let base = values.startIndex
         @inline(__always) func v(_ i: Int) -> UInt64 { UInt64(truncatingIfNeeded: values[base + i]) }
-        func uvarint(_ x: UInt64) {
-            var x = x
-            while x >= 0x80 { out.append(UInt8(truncatingIfNeeded: x) | 0x80); x >>= 7 }
-            out.append(UInt8(x))
-        }
+        func uvarint(_ x: UInt64) { Varint.write(x, into: &out) }
         let valueBytes = (bitWidth + 7) / 8
         func runLength(at i: Int, limit: Int) -> Int {
             var j = i + 1
@@ -76,13 +72,9 @@ extension Array where Element == UInt8 {
 /// miniblocks of 32, each bit-packed at its own width above the block's least delta. INT32
 /// columns take their deltas in 32-bit arithmetic (as 32-bit readers decode them).
 enum DeltaEncoder {
-    static func uvarint(_ x: UInt64, _ out: inout [UInt8]) {
-        var x = x
-        while x >= 0x80 { out.append(UInt8(truncatingIfNeeded: x) | 0x80); x >>= 7 }
-        out.append(UInt8(x))
-    }
+    static func uvarint(_ x: UInt64, _ out: inout [UInt8]) { Varint.write(x, into: &out) }
 
-    static func zigzag(_ v: Int64, _ out: inout [UInt8]) { uvarint(UInt64(bitPattern: (v << 1) ^ (v >> 63)), &out) }
+    static func zigzag(_ v: Int64, _ out: inout [UInt8]) { Varint.write(zigzag: v, into: &out) }
 
     /// The PLAIN little-endian values of `plain` (`width` 4 or 8 bytes each), delta-encoded;
     /// nil as soon as the output passes `limit` bytes (it would not pay).

@@ -12,16 +12,9 @@ public struct ThriftWriter {
         case boolTrue = 1, boolFalse = 2, byte = 3, i16 = 4, i32 = 5, i64 = 6, double = 7, binary = 8, list = 9, set = 10, map = 11, structure = 12
     }
 
-    mutating func varint(_ v: UInt64) {
-        var v = v
-        while v >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        bytes.append(UInt8(v))
-    }
+    mutating func varint(_ v: UInt64) { Varint.write(v, into: &bytes) }
 
-    mutating func zigzag(_ v: Int64) { varint(UInt64(bitPattern: (v << 1) ^ (v >> 63))) }
+    mutating func zigzag(_ v: Int64) { Varint.write(zigzag: v, into: &bytes) }
 
     private mutating func field(_ id: Int16, _ type: FieldType) {
         let last = lastFieldIds[lastFieldIds.count - 1]
@@ -135,20 +128,13 @@ public struct ThriftReader {
     }
 
     mutating func varint() throws -> UInt64 {
-        var v: UInt64 = 0, shift: UInt64 = 0
-        while true {
-            let b = try byte()
-            guard shift < 64 else { throw fail("a varint longer than 10 bytes") }
-            v |= UInt64(b & 0x7f) << shift
-            if b & 0x80 == 0 { return v }
-            shift += 7
+        guard let v = Varint.read(bytes, &position) else {
+            throw fail(position >= bytes.count ? "the data ends inside a Thrift struct" : "a varint longer than 10 bytes")
         }
+        return v
     }
 
-    mutating func zigzag() throws -> Int64 {
-        let u = try varint()
-        return Int64(bitPattern: (u >> 1) ^ (0 &- (u & 1)))
-    }
+    mutating func zigzag() throws -> Int64 { Varint.unzigzag(try varint()) }
 
     public mutating func readStruct() throws -> [Int16: ThriftValue] {
         depth += 1
