@@ -71,7 +71,6 @@ struct AvroRecord {
         return AvroRecord(values[i], fields[i].schema)
     }
 
-    var long: (String) -> Int64? { { self[$0]?.long } }
     func string(_ name: String) -> String? { if case .string(let s)? = self[name] { return s } else { return nil } }
 
     /// A map written as an array of key/value records (`int` keys).

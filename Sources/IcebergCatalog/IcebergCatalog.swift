@@ -113,7 +113,9 @@ public final class IcebergCatalog: CatalogProvider, @unchecked Sendable {
         do { spec = try PartitionSpec.build(terms, schema: icebergSchema) } catch let e as IcebergError {
             throw SQLError(.catalog, e.message, at: layout.partitioning.first?.location)
         }
-        for (key, value) in layout.properties { _ = try Self.applyProperty(key, value, to: &writeDefaults) }
+        // Checked now, so that a bad value fails CREATE TABLE rather than the first write.
+        var checked = WriteSettings()
+        for (key, value) in layout.properties { try Self.applyProperty(key, value, to: &checked) }
         return try wrap {
             let c = try catalog
             if try IcebergTable.load(catalog: c, namespace: ns, name: name) != nil { return false }
@@ -122,9 +124,6 @@ public final class IcebergCatalog: CatalogProvider, @unchecked Sendable {
             return true
         }
     }
-
-    /// Scratch for checking properties at CREATE TABLE; each write reads its table's.
-    private var writeDefaults = WriteSettings()
 
     /// How one table's files are written, from its properties (Iceberg's names).
     struct WriteSettings {
