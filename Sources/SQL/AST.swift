@@ -266,12 +266,43 @@ public struct TableOptions: Sendable, Hashable {
     public var isEmpty: Bool { partitionBy.isEmpty && properties.isEmpty }
 }
 
+/// One `WHEN condition THEN INTO …` of a multi-table insert (no condition: unconditional, or
+/// the ELSE branch when `isElse`).
+public struct InsertBranch: Sendable, Hashable {
+    public struct Into: Sendable, Hashable {
+        public var table: QualifiedName
+        public var columns: [Identifier]
+        /// `VALUES (…)` over the query's columns; nil takes the query's columns in order.
+        public var values: [Expr]?
+        public var location: SourceLocation
+        public init(table: QualifiedName, columns: [Identifier], values: [Expr]?, location: SourceLocation) {
+            self.table = table
+            self.columns = columns
+            self.values = values
+            self.location = location
+        }
+    }
+
+    public var condition: Expr?
+    public var isElse: Bool
+    public var into: [Into]
+    public init(condition: Expr?, isElse: Bool, into: [Into]) {
+        self.condition = condition
+        self.isElse = isElse
+        self.into = into
+    }
+}
+
 public indirect enum Statement: Sendable, Hashable {
     case query(Query)
     case createTable(name: QualifiedName, columns: [ColumnDefinition], ifNotExists: Bool, orReplace: Bool,
                      asQuery: Query?, primaryKey: [Identifier], options: TableOptions)
     /// `INSERT INTO` appends; `INSERT OVERWRITE` replaces the table's rows in one commit.
     case insert(table: QualifiedName, columns: [Identifier], source: Query, overwrite: Bool)
+    /// `INSERT [OVERWRITE] ALL | FIRST WHEN c THEN INTO t … ELSE INTO u … <query>` (Snowflake's
+    /// multi-table insert): the query runs once and each row goes to every branch whose
+    /// condition holds (FIRST: the first one); ELSE takes the rows no WHEN took.
+    case insertMulti(first: Bool, branches: [InsertBranch], source: Query, overwrite: Bool)
     /// `CREATE SCHEMA [IF NOT EXISTS] catalog.ns`.
     case createSchema(name: QualifiedName, ifNotExists: Bool)
     case dropTable(name: QualifiedName, ifExists: Bool, isView: Bool)

@@ -139,6 +139,52 @@ public struct Parser {
 
     // MARK: statements
 
+    /// After `INSERT [OVERWRITE]`: `ALL INTO … INTO … <query>`, or `ALL | FIRST` then
+    /// `WHEN cond THEN INTO …` branches and an optional `ELSE INTO …`.
+    mutating func multiTableInsert(overwrite: Bool) throws -> Statement {
+        let first = accept("first")
+        if !first { try expect("all") }
+        func intos() throws -> [InsertBranch.Into] {
+            var out: [InsertBranch.Into] = []
+            while peek.isKeyword("into") {
+                let at = advance().location
+                let table = try qualifiedName()
+                var columns: [Identifier] = []
+                if peek.isSymbol("("), !peek(1).isKeyword("select"), !peek(1).isKeyword("with") { columns = try identifierList() }
+                var values: [Expr]?
+                if accept("values") {
+                    try expect(symbol: "(")
+                    var list = [try expression()]
+                    while accept(symbol: ",") { list.append(try expression()) }
+                    try expect(symbol: ")")
+                    values = list
+                }
+                out.append(InsertBranch.Into(table: table, columns: columns, values: values, location: at))
+            }
+            return out
+        }
+        var branches: [InsertBranch] = []
+        if peek.isKeyword("into") {
+            if first { throw SQLError(.syntax, "INSERT FIRST needs WHEN … THEN INTO branches", at: peek.location) }
+            branches.append(InsertBranch(condition: nil, isElse: false, into: try intos()))
+        } else {
+            while accept("when") {
+                let condition = try expression()
+                try expect("then")
+                let into = try intos()
+                if into.isEmpty { throw SQLError(.syntax, "WHEN … THEN is followed by INTO table", at: peek.location) }
+                branches.append(InsertBranch(condition: condition, isElse: false, into: into))
+            }
+            if branches.isEmpty { throw SQLError(.syntax, "INSERT \(first ? "FIRST" : "ALL") is followed by INTO or WHEN", at: peek.location) }
+            if accept("else") {
+                let into = try intos()
+                if into.isEmpty { throw SQLError(.syntax, "ELSE is followed by INTO table", at: peek.location) }
+                branches.append(InsertBranch(condition: nil, isElse: true, into: into))
+            }
+        }
+        return .insertMulti(first: first, branches: branches, source: try query(), overwrite: overwrite)
+    }
+
     mutating func statement() throws -> Statement {
         if accept("explain") {
             let analyze = accept("analyze")
@@ -147,6 +193,7 @@ public struct Parser {
         if peek.isKeyword("create") { return try create() }
         if accept("insert") {
             let overwrite = accept("overwrite")
+            if peek.isKeyword("all") || peek.isKeyword("first") { return try multiTableInsert(overwrite: overwrite) }
             if overwrite { _ = accept("into") || accept("table") } else { try expect("into") }
             let table = try qualifiedName()
             var columns: [Identifier] = []

@@ -129,6 +129,153 @@ public final class Session {
         return try c.table(name.dropFirst().map(\.normalized), version: nil, context: catalogContext)
     }
 
+    /// A table an INSERT writes: its columns the values go to, checked against the values'
+    /// types when it belongs to a catalog.
+    struct InsertTarget {
+        var table: TableSink
+        var display: String
+        var schema: [Field]
+        /// The table column each value goes to.
+        var targets: [Int]
+
+        /// A batch of the table's columns from one of the values: cast, NULLs checked.
+        func rows(_ values: [Column], count: Int) throws -> Batch {
+            var cols = schema.map { Column.constant(.null, type: $0.type, count: count) }
+            for (j, i) in targets.enumerated() {
+                let c = try Cast.cast(values[j], to: schema[i].type, isTry: false)
+                if !schema[i].nullable && c.nullCount > 0 {
+                    throw SQLError(.runtime, "NULL in column \(schema[i].name) of \(display), which is NOT NULL")
+                }
+                cols[i] = c
+            }
+            if count > 0 {
+                for i in schema.indices where !schema[i].nullable && !targets.contains(i) {
+                    throw SQLError(.runtime, "NULL in column \(schema[i].name) of \(display), which is NOT NULL")
+                }
+            }
+            return Batch(columns: cols.map { $0.materialized() }, count: count)
+        }
+    }
+
+    func insertTarget(_ name: QualifiedName, columns: [Identifier], values: [Field], at location: SourceLocation?) throws -> InsertTarget {
+        let key = name.map(\.normalized).joined(separator: ".")
+        let display = name.map(\.value).joined(separator: ".")
+        let attached = try attachedTable(name)
+        guard let table = (attached ?? catalog.table(key)) as? TableSink else {
+            throw SQLError(.catalog, "table \(display) does not exist or does not accept rows")
+        }
+        let schema = table.schema
+        let targets: [Int] = try columns.isEmpty ? Array(schema.indices) : columns.map { c in
+            guard let i = schema.firstIndex(where: { $0.name.lowercased() == c.normalized.lowercased() }) else {
+                throw SQLError(.binder, "table \(key) has no column \(c.value)")
+            }
+            return i
+        }
+        guard values.count == targets.count else {
+            throw SQLError(.binder, "INSERT INTO \(display) has \(values.count) values for \(targets.count) columns", at: location)
+        }
+        if attached != nil {
+            // A catalog's table keeps what it is given: only conversions that lose nothing
+            // happen without a CAST.
+            for (j, i) in targets.enumerated() {
+                if let why = StoreAssignment.refusal(values[j].type, schema[i].type) {
+                    throw SQLError(.binder, "INSERT INTO \(display): column \(schema[i].name) is \(schema[i].type); the query's column \(j + 1) (\(values[j].name)) is \(values[j].type): \(why); CAST it to say so", at: location)
+                }
+            }
+        }
+        return InsertTarget(table: table, display: display, schema: schema, targets: targets)
+    }
+
+    /// A multi-table insert: the query runs once; each batch is split by the branches'
+    /// conditions and each part appended to its tables' writes. Every write commits only
+    /// after the query has finished, in the order of the INTO clauses; a failure before that
+    /// leaves every table as it was.
+    func insertMulti(first: Bool, branches: [InsertBranch], source: Query, overwrite: Bool) throws -> StatementResult {
+        let b = binder()
+        let plan = Optimizer.optimize(try b.bindQuery(source))
+        let scope = Scope(columns: plan.schema.map { Scope.Column(qualifier: nil, name: $0.name, type: $0.type) })
+        struct Into {
+            var target: InsertTarget
+            var values: [BoundExpr]
+            var write: TableWrite?
+            var rows = 0
+        }
+        var conditions: [BoundExpr?] = []
+        var intos: [[Into]] = []
+        for branch in branches {
+            if let c = branch.condition {
+                let bound = try b.bindExpr(c, scope)
+                guard bound.type == .boolean || bound.type == .null else {
+                    throw SQLError(.binder, "WHEN takes a BOOLEAN condition, not \(bound.type)", at: c.location)
+                }
+                conditions.append(bound)
+            } else {
+                conditions.append(nil)
+            }
+            intos.append(try branch.into.map { i in
+                let values: [BoundExpr] = try i.values.map { try $0.map { try b.bindExpr($0, scope) } }
+                    ?? plan.schema.indices.map { .column(index: $0, type: plan.schema[$0].type) }
+                let fields = values.enumerated().map { j, v in
+                    Field(i.values.map { "\($0[j])" } ?? plan.schema[j].name, v.type)
+                }
+                return Into(target: try insertTarget(i.table, columns: i.columns, values: fields, at: i.location), values: values)
+            })
+        }
+        var seen = Set<String>()
+        for i in intos.joined() where !seen.insert(i.target.display.lowercased()).inserted {
+            throw SQLError(.binder, "INSERT \(first ? "FIRST" : "ALL") names \(i.target.display) twice: one write per table")
+        }
+        do {
+            for bi in intos.indices {
+                for ii in intos[bi].indices {
+                    intos[bi][ii].write = overwrite ? try intos[bi][ii].target.table.beginOverwrite() : try intos[bi][ii].target.table.beginWrite()
+                }
+            }
+            let input = try Executor.build(plan, context)
+            while let batch = try input.next() {
+                guard batch.count > 0 else { continue }
+                // Rows no earlier WHEN took (for FIRST and ELSE).
+                var untaken = [Bool](repeating: true, count: batch.count)
+                for (bi, branch) in branches.enumerated() {
+                    var rows: [Int]
+                    if branch.isElse {
+                        rows = (0..<batch.count).filter { untaken[$0] }
+                    } else if let c = conditions[bi] {
+                        let m = try Evaluator.evaluate(c, batch)
+                        let v = m.boolValues()
+                        rows = (0..<batch.count).filter { v[$0] && !m.isNull($0) && (!first || untaken[$0]) }
+                        for r in rows { untaken[r] = false }
+                    } else {
+                        rows = Array(0..<batch.count)
+                    }
+                    guard !rows.isEmpty else { continue }
+                    let part = rows.count == batch.count ? batch : Batch(columns: batch.columns.map { $0.take(rows) }, count: rows.count)
+                    for ii in intos[bi].indices {
+                        let values = try intos[bi][ii].values.map { try Evaluator.evaluate($0, part) }
+                        try intos[bi][ii].write!.append(try intos[bi][ii].target.rows(values, count: part.count))
+                        intos[bi][ii].rows += part.count
+                    }
+                }
+            }
+        } catch {
+            for i in intos.joined() { i.write?.abort() }
+            throw error
+        }
+        var committed: [String] = []
+        for (n, i) in intos.joined().enumerated() {
+            do {
+                try i.write!.commit()
+            } catch {
+                for rest in intos.joined().dropFirst(n + 1) { rest.write?.abort() }
+                let done = committed.isEmpty ? "nothing was committed" : "already committed: " + committed.joined(separator: ", ")
+                throw SQLError(.runtime, "INSERT \(first ? "FIRST" : "ALL"): the commit of \(i.target.display) failed (\(done)): \(error)")
+            }
+            committed.append("\(i.target.display) (\(i.rows) rows)")
+        }
+        let verb = overwrite ? "written over" : "inserted into"
+        return .ok(intos.joined().map { "\($0.rows) rows \(verb) \($0.target.display)" }.joined(separator: "; "))
+    }
+
     public func run(_ statement: Statement) throws -> StatementResult {
         switch statement {
         case .query(let q):
@@ -196,50 +343,16 @@ public final class Session {
             try catalog.create(key, MemoryTable(schema: schema), replace: true)
             return .ok("created \(key)")
         case .insert(let name, let columns, let source, let overwrite):
-            let key = name.map(\.normalized).joined(separator: ".")
-            let attached = try attachedTable(name)
-            guard let table = (attached ?? catalog.table(key)) as? TableSink else {
-                throw SQLError(.catalog, "table \(name.map(\.value).joined(separator: ".")) does not exist or does not accept rows")
-            }
-            let schema = table.schema
-            let targets: [Int] = try columns.isEmpty ? Array(schema.indices) : columns.map { c in
-                guard let i = schema.firstIndex(where: { $0.name.lowercased() == c.normalized.lowercased() }) else {
-                    throw SQLError(.binder, "table \(key) has no column \(c.value)")
-                }
-                return i
-            }
             let plan = Optimizer.optimize(try binder().bindQuery(source))
-            guard plan.schema.count == targets.count else {
-                throw SQLError(.binder, "INSERT has \(plan.schema.count) values for \(targets.count) columns", at: source.location)
-            }
-            if attached != nil {
-                // A catalog's table keeps what it is given: only conversions that lose nothing
-                // happen without a CAST.
-                for (j, i) in targets.enumerated() {
-                    if let why = StoreAssignment.refusal(plan.schema[j].type, schema[i].type) {
-                        throw SQLError(.binder, "INSERT INTO \(name.map(\.value).joined(separator: ".")): column \(schema[i].name) is \(schema[i].type); the query's column \(j + 1) (\(plan.schema[j].name)) is \(plan.schema[j].type): \(why); CAST it to say so", at: source.location)
-                    }
-                }
-            }
+            let target = try insertTarget(name, columns: columns, values: plan.schema, at: source.location)
             // Batches stream into one write that becomes visible at the end: a failing row
             // inserts nothing.
-            let write = overwrite ? try table.beginOverwrite() : try table.beginWrite()
+            let write = overwrite ? try target.table.beginOverwrite() : try target.table.beginWrite()
             var inserted = 0
             do {
                 let input = try Executor.build(plan, context)
                 while let b = try input.next() {
-                    var cols = schema.map { Column.constant(.null, type: $0.type, count: b.count) }
-                    for (j, i) in targets.enumerated() {
-                        let c = try Cast.cast(b.columns[j], to: schema[i].type, isTry: false)
-                        if !schema[i].nullable && c.nullCount > 0 {
-                            throw SQLError(.runtime, "NULL in column \(schema[i].name), which is NOT NULL")
-                        }
-                        cols[i] = c
-                    }
-                    for i in schema.indices where !schema[i].nullable && !targets.contains(i) {
-                        throw SQLError(.runtime, "NULL in column \(schema[i].name), which is NOT NULL")
-                    }
-                    try write.append(Batch(columns: cols.map { $0.materialized() }, count: b.count))
+                    try write.append(try target.rows(b.columns, count: b.count))
                     inserted += b.count
                 }
                 try write.commit()
@@ -248,6 +361,8 @@ public final class Session {
                 throw error
             }
             return .ok("\(inserted) rows \(overwrite ? "written over the table's" : "inserted")")
+        case .insertMulti(let first, let branches, let source, let overwrite):
+            return try insertMulti(first: first, branches: branches, source: source, overwrite: overwrite)
         case .dropTable(let name, let ifExists, false) where name.count >= 2 && catalogs[name[0].normalized.lowercased()] != nil:
             let c = catalogs[name[0].normalized.lowercased()]!
             if try !c.dropTable(name.dropFirst().map(\.normalized), context: catalogContext) && !ifExists {
