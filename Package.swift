@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "SQL"),
         .target(name: "Columnar"),
         .target(name: "Engine", dependencies: ["SQL", "Columnar", "Digests", "JSON", "Threads", "CMoveSQLPlugin"]),
-        .target(name: "CassandraCatalog", dependencies: ["Cassandra", "Engine", "Columnar", "SQL", "JSON", "ObjectStore", "Codecs"]),
+        .target(name: "CassandraCatalog", dependencies: ["Cassandra", "Engine", "Columnar", "SQL", "JSON", "ObjectStore", "Codecs", "Threads"]),
         .target(name: "IcebergCatalog", dependencies: ["Iceberg", "Parquet", "Engine", "Columnar", "SQL"]),
         .target(name: "MoveSQL", dependencies: ["Engine", "SQL", "Columnar"]),
         .target(

@@ -361,7 +361,11 @@ final class BackupScanStream: BatchStream {
         rowCount = 0
         while rowCount < Self.batchRows, try wrapped({ try emitNextRow() }) {}
         guard rowCount > 0 else { return nil }
-        let columns = builders.map { $0.finish() }
+        var columns = builders.map { $0.finish() }
+        // Constant per table: made once per batch, not per row.
+        for (slot, c) in part.outputs.enumerated() {
+            if case .source = c { columns[slot] = Column.constant(table.sourceValue, type: BackupTable.sourceType, count: rowCount) }
+        }
         builders = part.types.map { ColumnBuilder(type: $0, capacity: Self.batchRows) }
         return Batch(columns: columns, count: rowCount)
     }
@@ -527,6 +531,8 @@ final class BackupScanStream: BatchStream {
                 if let ttl { builders[slot].append(int32: Int32(clamping: ttl)) } else { builders[slot].appendNull() }
             case .lastModified:
                 if lastModified == LivenessInfo.noTimestamp { builders[slot].appendNull() } else { builders[slot].append(int64: lastModified) }
+            case .source:
+                break
             }
         }
         rowCount += 1

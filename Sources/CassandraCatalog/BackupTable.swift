@@ -11,6 +11,8 @@ import SQL
 public final class BackupTable: TableProvider, @unchecked Sendable {
     // Immutable after init; SSTables support concurrent readers.
     public let qualifiedName: String
+    /// Lineage: the catalog (cluster) name, keyspace and table it was read as.
+    public let cluster: String, keyspace: String, tableName: String
     public let backup: BackupCatalog.ClusterBackup
     public let tableSchema: TableSchema
     public let layout: TableLayout
@@ -37,12 +39,28 @@ public final class BackupTable: TableProvider, @unchecked Sendable {
         case ttl(Int)
         case token
         case lastModified
+        /// `backup_source()`: the same value on every row.
+        case source
     }
 
-    init(qualifiedName: String, backup: BackupCatalog.ClusterBackup, schema tableSchema: TableSchema,
+    /// `backup_source()`: where the rows come from, for lineage columns.
+    public static let sourceType = DataType.structure([
+        Field("cluster", .varchar), Field("keyspace", .varchar), Field("table", .varchar), Field("backup", .varchar),
+        Field("snapshot_ts", .timestamp), Field("ttl_reference_time", .timestamp),
+    ])
+
+    public var sourceValue: Value {
+        .structure([.string(cluster), .string(keyspace), .string(tableName), .string(backup.name),
+                    .timestamp(backup.started * 1_000_000), .timestamp(referenceTime * 1_000_000)])
+    }
+
+    init(cluster: String, keyspace: String, table: String, backup: BackupCatalog.ClusterBackup, schema tableSchema: TableSchema,
          sstables: [String: [SSTable]], plan: ReadPlan, mapping: CQLTypeMapping, referenceTime: Int64,
          referenceTimeSource: String, consistency: ReadConsistency, targetSplitBytes: Double) throws {
-        self.qualifiedName = qualifiedName
+        self.qualifiedName = "\(cluster).\(keyspace).\(table)"
+        self.cluster = cluster
+        self.keyspace = keyspace
+        self.tableName = table
         self.backup = backup
         self.tableSchema = tableSchema
         self.sstables = sstables
@@ -100,6 +118,8 @@ public final class BackupTable: TableProvider, @unchecked Sendable {
         metaColumns.append(.token)
         meta.append(Field("last_modified()", .timestamp))
         metaColumns.append(.lastModified)
+        meta.append(Field("backup_source()", Self.sourceType))
+        metaColumns.append(.source)
         self.schema = fields
         self.metadataColumns = meta
         self.columns = columns + metaColumns
@@ -241,7 +261,7 @@ public final class BackupTable: TableProvider, @unchecked Sendable {
     /// pass, and whether equal passes.
     func modifiedSince(_ e: BoundExpr) -> (micros: Int64, inclusive: Bool)? {
         guard case .call(let f, let args) = e, args.count == 2 else { return nil }
-        let index = schema.count + metadataColumns.count - 1
+        let index = schema.count + metadataColumns.count - 2
         func isLastModified(_ x: BoundExpr) -> Bool { if case .column(let i, _) = x { return i == index } else { return false } }
         func constant(_ x: BoundExpr) -> Int64? { if case .constant(.timestamp(let t), _) = x { return t } else { return nil } }
         if isLastModified(args[0]), let t = constant(args[1]) {
@@ -302,7 +322,7 @@ public final class BackupTable: TableProvider, @unchecked Sendable {
     /// `token(pk) <op> constant` (Murmur3): the range of tokens it allows, as (after, upTo].
     func tokenConstraint(_ e: BoundExpr) -> (after: Int64?, upTo: Int64?)? {
         guard partitioner == .murmur3, case .call(let f, let args) = e, args.count == 2 else { return nil }
-        let tokenIndex = schema.count + metadataColumns.count - 2
+        let tokenIndex = schema.count + metadataColumns.count - 3
         func isToken(_ x: BoundExpr) -> Bool { if case .column(let i, _) = x { return i == tokenIndex } else { return false } }
         func constant(_ x: BoundExpr) -> Int64? {
             if case .constant(.int(let v), _) = x { return v }

@@ -3,6 +3,7 @@ import Columnar
 import Engine
 import ObjectStore
 import SQL
+import Threads
 
 /// The `cassandra` catalog: the backups in one store (../shared/docs/backup-layout.md) as
 /// tables. `cassandra.ks.t` is table `t` of keyspace `ks` in the latest backup that satisfies
@@ -20,6 +21,12 @@ public final class CassandraCatalog: CatalogProvider, @unchecked Sendable {
     /// The backup every table reads unless AS OF names another (ATTACH … (BACKUP 'name')).
     public let pinnedBackup: String?
     public var kind: String { "cassandra" }
+    /// The name it is attached under: the cluster, as queries and lineage name it.
+    private let nameLock = Monitor()
+    private var attachedName = "cassandra"
+    public var name: String { nameLock.withLock { attachedName } }
+
+    public func attached(as name: String) { nameLock.withLock { attachedName = name } }
 
     public init(store: any ObjectStore, prefix: String = "", backup: String? = nil) {
         backups = BackupCatalog(store: store, prefix: prefix)
@@ -174,7 +181,7 @@ public final class CassandraCatalog: CatalogProvider, @unchecked Sendable {
             sstables[node.fqdn] = files
         }
         if !plan.underReplicated.isEmpty {
-            context.warn("cassandra.\(ks).\(tn): backup \(backup.name): " + plan.notes.last!)
+            context.warn("\(name).\(ks).\(tn): backup \(backup.name): " + plan.notes.last!)
         }
         var reference = backup.started
         var source = "the backup's start"
@@ -199,11 +206,11 @@ public final class CassandraCatalog: CatalogProvider, @unchecked Sendable {
         }
         let table: BackupTable
         do {
-            table = try BackupTable(qualifiedName: "cassandra.\(ks).\(tn)", backup: backup, schema: tableSchema, sstables: sstables, plan: plan,
+            table = try BackupTable(cluster: name, keyspace: ks, table: tn, backup: backup, schema: tableSchema, sstables: sstables, plan: plan,
                                     mapping: CQLTypeMapping(exactAsText: exactText), referenceTime: reference, referenceTimeSource: source,
                                     consistency: consistency, targetSplitBytes: target)
         } catch let e as SSTableError { throw SQLError(.catalog, "\(e)") }
-        context.note("read cassandra.\(ks).\(tn) from backup \(backup.name) (started \(ValueJSON.timestampString(milliseconds: backup.started * 1000))), "
+        context.note("read \(name).\(ks).\(tn) from backup \(backup.name) (started \(ValueJSON.timestampString(milliseconds: backup.started * 1000))), "
                      + "TTL reference time \(ValueJSON.timestampString(milliseconds: reference * 1000)) (\(source)), consistency \(consistency.rawValue), "
                      + "\(sstables.values.reduce(0) { $0 + $1.count }) SSTables on \(sstables.count) nodes")
         return table

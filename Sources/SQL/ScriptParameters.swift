@@ -1,7 +1,7 @@
 /// `${name}` in a script replaced by a value given on the command line (`movesql -D
 /// name=value`): how one SQL file — a connector — serves any source and target. A `${name}`
-/// with no value is an error at its line and column, never left in the SQL; `$${` writes a
-/// literal `${`.
+/// with no value is an error at its line and column, never left in the SQL; `${name:-text}`
+/// uses `text` when no value is given; `$${` writes a literal `${`.
 public enum ScriptParameters {
     public static func substitute(_ text: String, _ values: [String: String]) throws -> String {
         let chars = Array(text.unicodeScalars)
@@ -20,11 +20,19 @@ public enum ScriptParameters {
                 var j = i + 2
                 while j < chars.count, isName(chars[j]) { j += 1 }
                 let name = String(String.UnicodeScalarView(chars[(i + 2)..<j]))
+                // `${name:-default}`: the default runs to the closing brace, on one line.
+                var fallback: String?
+                if j + 1 < chars.count, chars[j] == ":", chars[j + 1] == "-" {
+                    var k = j + 2
+                    while k < chars.count, chars[k] != "}", chars[k] != "\n" { k += 1 }
+                    fallback = String(String.UnicodeScalarView(chars[(j + 2)..<min(k, chars.count)]))
+                    j = k
+                }
                 guard j < chars.count, chars[j] == "}", let first = name.unicodeScalars.first, isNameStart(first) else {
-                    throw SQLError(.syntax, "${ starts a parameter: ${name}, a name of letters, digits and _ (write $${ for a literal ${)",
+                    throw SQLError(.syntax, "${ starts a parameter: ${name} or ${name:-default}, a name of letters, digits and _ (write $${ for a literal ${)",
                                    at: SourceLocation(line: line, column: column, offset: i))
                 }
-                guard let value = values[name] else {
+                guard let value = values[name] ?? fallback else {
                     let known = values.keys.sorted().joined(separator: ", ")
                     throw SQLError(.syntax, "${\(name)} has no value: pass -D \(name)=…" + (known.isEmpty ? "" : " (given: \(known))"),
                                    at: SourceLocation(line: line, column: column, offset: i))

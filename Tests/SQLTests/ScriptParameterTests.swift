@@ -10,6 +10,15 @@ struct ScriptParameterTests {
         #expect(try ScriptParameters.parse(["a=1", "b=x=y", "c="]) == ["a": "1", "b": "x=y", "c": ""])
     }
 
+    @Test func defaultsApplyOnlyWithoutAValue() throws {
+        let text = "PARTITIONED BY (bucket(${buckets:-16}, id)) ${as_of:-} -- ${note:-a b, c}"
+        #expect(try ScriptParameters.substitute(text, [:]) == "PARTITIONED BY (bucket(16, id))  -- a b, c")
+        #expect(try ScriptParameters.substitute(text, ["buckets": "4", "as_of": "FOR VERSION AS OF 'b1'", "note": ""])
+            == "PARTITIONED BY (bucket(4, id)) FOR VERSION AS OF 'b1' -- ")
+        // A default ends at its brace and may not run past the line.
+        #expect(throws: SQLError.self) { try ScriptParameters.substitute("SELECT ${x:-1\n}", [:]) }
+    }
+
     @Test func missingValuesAreNamedWhereTheyAre() {
         do {
             _ = try ScriptParameters.substitute("SELECT 1;\nSELECT * FROM ${nope}", ["other": "x"])
