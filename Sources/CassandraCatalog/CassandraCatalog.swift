@@ -65,6 +65,9 @@ public final class CassandraCatalog: CatalogProvider, @unchecked Sendable {
         var firstError: ReadPlan.PlanError?
         for backup in candidates {
             do {
+                if path[1].contains("*") || path[1].contains("?") {
+                    return try openUnion(keyspace: path[0], pattern: path[1], in: backup, consistency: consistency, context: context)
+                }
                 return try openTable(keyspace: path[0], table: path[1], in: backup, consistency: consistency, context: context)
             } catch let e as ReadPlan.PlanError {
                 if pinned { throw SQLError(.catalog, "cassandra.\(path[0]).\(path[1]): \(e.message)") }
@@ -142,6 +145,25 @@ public final class CassandraCatalog: CatalogProvider, @unchecked Sendable {
             for node in m.nodes where nodes[node.fqdn] == nil { nodes[node.fqdn] = node }
         }
         return any ? TokenMap(nodes: nodes.values.sorted { $0.fqdn < $1.fqdn }) : nil
+    }
+
+    /// The tables of `keyspace` in `backup` whose names match `pattern`, as one table.
+    func openUnion(keyspace: String, pattern: String, in backup: BackupCatalog.ClusterBackup,
+                   consistency: ReadConsistency, context: CatalogContext) throws -> TableUnion {
+        guard let first = backup.nodes.first(where: \.isComplete) else { throw SQLError(.catalog, "backup \(backup.name) has no complete node backup") }
+        let schema = try parseSchema(of: first)
+        let inKeyspace = schema.tables.filter { $0.keyspace?.lowercased() == keyspace.lowercased() }.compactMap(\.name).sorted()
+        let names = inKeyspace.filter { TableUnion.matches($0, pattern) }
+        guard !names.isEmpty else {
+            throw SQLError(.catalog, "\(name).\(keyspace).\"\(pattern)\": no table of backup \(backup.name) matches (keyspace \(keyspace) has \(inKeyspace.isEmpty ? "no tables" : inKeyspace.joined(separator: ", ")))")
+        }
+        let tables = try names.map { n in
+            guard let t = try openTable(keyspace: keyspace, table: n, in: backup, consistency: consistency, context: context) else {
+                throw SQLError(.catalog, "\(name).\(keyspace).\(n) is in the schema but cannot be opened")
+            }
+            return t
+        }
+        return try TableUnion(pattern: "\(name).\(keyspace).\"\(pattern)\"", tables: tables)
     }
 
     func openTable(keyspace: String, table: String, in backup: BackupCatalog.ClusterBackup,

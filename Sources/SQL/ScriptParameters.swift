@@ -20,12 +20,24 @@ public enum ScriptParameters {
                 var j = i + 2
                 while j < chars.count, isName(chars[j]) { j += 1 }
                 let name = String(String.UnicodeScalarView(chars[(i + 2)..<j]))
-                // `${name:-default}`: the default runs to the closing brace, on one line.
+                // `${name:-default}`: the default runs to its closing brace, on one line, and
+                // may use other parameters (`${chunks:-${source}_chunk}`).
                 var fallback: String?
                 if j + 1 < chars.count, chars[j] == ":", chars[j + 1] == "-" {
-                    var k = j + 2
-                    while k < chars.count, chars[k] != "}", chars[k] != "\n" { k += 1 }
-                    fallback = String(String.UnicodeScalarView(chars[(j + 2)..<min(k, chars.count)]))
+                    var k = j + 2, depth = 0
+                    while k < chars.count, chars[k] != "\n", chars[k] != "}" || depth > 0 {
+                        if chars[k] == "$", k + 1 < chars.count, chars[k + 1] == "{" { depth += 1; k += 1 } else if chars[k] == "}" { depth -= 1 }
+                        k += 1
+                    }
+                    if k < chars.count, chars[k] == "}" {
+                        let text = String(String.UnicodeScalarView(chars[(j + 2)..<k]))
+                        if values[name] == nil {
+                            do { fallback = try substitute(text, values) } catch let e as SQLError {
+                                // Where the inner parameter is, in the whole text.
+                                throw SQLError(.syntax, e.message, at: SourceLocation(line: line, column: column, offset: i))
+                            }
+                        }
+                    }
                     j = k
                 }
                 guard j < chars.count, chars[j] == "}", let first = name.unicodeScalars.first, isNameStart(first) else {

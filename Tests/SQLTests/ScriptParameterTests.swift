@@ -15,6 +15,10 @@ struct ScriptParameterTests {
         #expect(try ScriptParameters.substitute(text, [:]) == "PARTITIONED BY (bucket(16, id))  -- a b, c")
         #expect(try ScriptParameters.substitute(text, ["buckets": "4", "as_of": "FOR VERSION AS OF 'b1'", "note": ""])
             == "PARTITIONED BY (bucket(4, id)) FOR VERSION AS OF 'b1' -- ")
+        // A default may use other parameters.
+        #expect(try ScriptParameters.substitute("FROM ${chunks:-${source}_chunk}", ["source": "c.kv.items"]) == "FROM c.kv.items_chunk")
+        #expect(try ScriptParameters.substitute("FROM ${chunks:-${source}_chunk}", ["chunks": "c.kv.other"]) == "FROM c.kv.other")
+        #expect(throws: SQLError.self) { try ScriptParameters.substitute("FROM ${chunks:-${source}_chunk}", [:]) }
         // A default ends at its brace and may not run past the line.
         #expect(throws: SQLError.self) { try ScriptParameters.substitute("SELECT ${x:-1\n}", [:]) }
     }

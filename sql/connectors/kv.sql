@@ -4,8 +4,9 @@
 --   movesql --script sql/connectors/kv.sql -D source=cassandra.kv.items -D target=iceberg.kv.items
 --
 -- Parameters:
---   source    the namespace's table (id text, key blob, value blob, value_metadata blob);
---             its large values are in ${source}_chunk (id, key, version, chunk_index, value)
+--   source    the namespace's table (id text, key blob, value blob, value_metadata blob)
+--   chunks    its chunk table (id, key, version, chunk_index, value), default ${source}_chunk;
+--             it must exist, empty or not
 --   target    the Iceberg table, overwritten with a full snapshot each run; items that
 --             cannot be emitted whole go to ${target}_errors, each with its problem
 --   as_of     empty (the newest backup) or FOR VERSION AS OF 'backup' (or FOR SYSTEM_TIME
@@ -69,7 +70,7 @@ committed AS (
 chunk_sets AS (
     -- One row per (id, key, version) as the chunk table is read, one set in memory at a time;
     -- orphaned and superseded sets match no committed item and are dropped by the join.
-    SELECT * FROM kv_chunk_sets((SELECT id, key, version, chunk_index, value FROM ${source}_chunk ${as_of:-}))
+    SELECT * FROM kv_chunk_sets((SELECT id, key, version, chunk_index, value FROM ${chunks:-${source}_chunk} ${as_of:-}))
 ),
 assembled AS (
     SELECT c.*, s.chunks, s.contiguous, s.total_len AS found_len, s.checksum AS found_checksum,

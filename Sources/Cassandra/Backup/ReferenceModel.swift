@@ -21,6 +21,29 @@ public final class ReferenceModel {
         try table.apply(m)
     }
 
+    /// A live row's serialized key and simple (non-collection, non-counter) cells with their
+    /// write times and expiries: what connector expectations are computed from.
+    public struct LiveRow {
+        public struct Cell {
+            public var value: [UInt8]
+            public var timestamp: Int64
+            /// When the cell expires (seconds), for a cell written with a TTL.
+            public var expiresAt: Int64?
+        }
+
+        public var partitionKey: [[UInt8]]
+        public var clustering: [[UInt8]]
+        public var cells: [String: Cell]
+        /// The newest timestamp of the row's live marker and cells (`last_modified()`).
+        public var lastModified: Int64
+    }
+
+    /// The live rows of a table at `now` with their cells' metadata, in clustering order per
+    /// partition (partitions in no particular order).
+    public func liveRows(table: String, now: Int64?) -> [LiveRow] {
+        tables[table]?.liveRows(now: now) ?? []
+    }
+
     /// The live rows of a table at `now` (seconds; nil ignores TTLs) as JSON objects in the
     /// fixture encoding, every column by name, in token then clustering order.
     public func rows(table: String, now: Int64?) throws -> [String] {
@@ -297,6 +320,29 @@ final class ModelTable {
         default:
             return "null"
         }
+    }
+
+    func liveRows(now: Int64?) -> [ReferenceModel.LiveRow] {
+        var out: [ReferenceModel.LiveRow] = []
+        let simple = schema.regularColumns.filter { !$0.isComplex && !$0.type.isCounter }
+        for p in partitions.values {
+            for (clustering, r) in p.rows.sorted(by: { compareClustering($0.key, $1.key) < 0 }) {
+                var deletedAt = max(p.deletion, r.deletion)
+                for range in p.ranges where contains(range, clustering) { deletedAt = max(deletedAt, range.timestamp) }
+                var cells: [String: ReferenceModel.LiveRow.Cell] = [:]
+                var newest = Int64.min
+                for c in simple {
+                    guard let cell = r.cells[c.name], cell.live(now: now, deletedAt: deletedAt) else { continue }
+                    cells[c.name] = .init(value: cell.value, timestamp: cell.timestamp, expiresAt: cell.ttl > 0 ? cell.localTime : nil)
+                    newest = max(newest, cell.timestamp)
+                }
+                let marker = r.marker.flatMap { $0.live(now: now, deletedAt: deletedAt) ? $0 : nil }
+                if let marker { newest = max(newest, marker.timestamp) }
+                guard marker != nil || !cells.isEmpty else { continue }
+                out.append(.init(partitionKey: p.keyValues, clustering: clustering, cells: cells, lastModified: newest))
+            }
+        }
+        return out
     }
 
     func rows(now: Int64?) throws -> [String] {

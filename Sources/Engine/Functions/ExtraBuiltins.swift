@@ -1,5 +1,6 @@
 import Columnar
 import Digests
+import JSON
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -11,7 +12,56 @@ import Darwin
 enum ExtraBuiltins {
     typealias S = MoreBuiltins
 
+    /// DuckDB's JSON paths: `$.a.b`, `$.a[0]`, `$."quoted key"`, or a bare top-level key.
+    static func jsonPath(_ json: JSONValue, _ path: String) throws -> JSONValue? {
+        guard path.hasPrefix("$") else { return json[path] }
+        var rest = Substring(path.dropFirst())
+        var at: JSONValue? = json
+        while let first = rest.first {
+            if first == "." {
+                rest = rest.dropFirst()
+                var key: Substring
+                if rest.first == "\"" {
+                    guard let close = rest.dropFirst().firstIndex(of: "\"") else { throw runtimeError("JSON path \(path): an unclosed quote") }
+                    key = rest[rest.index(after: rest.startIndex)..<close]
+                    rest = rest[rest.index(after: close)...]
+                } else {
+                    let end = rest.firstIndex { $0 == "." || $0 == "[" } ?? rest.endIndex
+                    key = rest[..<end]
+                    rest = rest[end...]
+                }
+                at = at?[String(key)]
+            } else if first == "[" {
+                guard let close = rest.firstIndex(of: "]"), let i = Int(rest[rest.index(after: rest.startIndex)..<close]) else {
+                    throw runtimeError("JSON path \(path): [index] takes a number")
+                }
+                rest = rest[rest.index(after: close)...]
+                if case .array(let items)? = at { at = i >= 0 ? (i < items.count ? items[i] : nil) : (items.count + i >= 0 ? items[items.count + i] : nil) } else { at = nil }
+            } else {
+                throw runtimeError("JSON path \(path): expected . or [ at \(rest)")
+            }
+        }
+        return at
+    }
+
     static func register(into r: FunctionRegistry) {
+        // JSON text: json_extract gives the JSON of the value at a path, json_extract_string
+        // its text (a string unquoted); NULL when the path leads nowhere (DuckDB's behaviour).
+        for name in ["json_extract", "json_extract_string"] {
+            r.register(name) { t in
+                guard t.count == 2, MoreBuiltins.isText(t[0]), MoreBuiltins.isText(t[1]) else { return nil }
+                return MoreBuiltins.strict(name, returns: .varchar) { a in
+                    let json: JSONValue
+                    do { json = try JSONParser.parse(MoreBuiltins.text(a[0])) } catch { throw runtimeError("\(name): not JSON: \(error)") }
+                    guard let v = try jsonPath(json, MoreBuiltins.text(a[1])) else { return .null }
+                    if name == "json_extract_string" {
+                        if case .string(let s) = v { return .string(s) }
+                        if case .null = v { return .null }
+                    }
+                    return .string(v.text)
+                }
+            }
+        }
         for (name, left) in [("lpad", true), ("rpad", false)] {
             r.register(name) { t in
                 guard t.count == 3, S.isText(t[0]), S.isInt(t[1]), S.isText(t[2]) else { return nil }

@@ -22,6 +22,7 @@ enum KeyValueFamily {
         text += Array("\"end\"]}".utf8)
         if r < 0.7 { return (text, []) }
         let (stored, meta) = KVValueMetadata.compress(text, codec: c.random.chance(0.5) ? .lz4 : .zstd)
+        c.kvPlain[stored] = text
         return (stored, meta.encoded())
     }
 
@@ -63,7 +64,13 @@ enum KeyValueFamily {
                 // LWW: newer wins, older (arriving later) loses.
                 let second = c.random.chance(0.7) ? min(c.started - 1, at + Int64(c.random.int(1...86_400))) : at - Int64(c.random.int(1...3600))
                 write(.insert, ck, [("values", .object([("value", blob(v2)), ("value_metadata", m2.isEmpty ? .null : blob(m2))]))], at: second)
-            } else if r < 0.2 {
+            } else if r < 0.2 && !isSet {
+                // A value written with a TTL that has not run out at the backup: live, expiring.
+                let (v2, m2) = value(c)
+                let second = min(c.started - 1, at + Int64(c.random.int(1...3600)))
+                write(.insert, ck, [("values", .object([("value", blob(v2)), ("value_metadata", m2.isEmpty ? .null : blob(m2))]))],
+                      at: second, ttl: Int(c.started - second) + c.random.int(3600...30 * 86_400))
+            } else if r < 0.25 {
                 // Item delete: metadata marked expired, the item rewritten with a jittered TTL;
                 // some TTLs have run out by the backup, some have not.
                 var m = KVValueMetadata()
@@ -120,7 +127,16 @@ enum KeyValueFamily {
         var second = main.second()
         for version in 0..<(overwrite ? 2 : 1) {
             let token = SynthValues.uuid(&c.random)
-            let stored = c.random.bytes(1_048_576 + c.random.int(1...400_000))
+            // The first is compressed before it is chunked (as the write protocol does): text
+            // that Zstd halves, still over 1 MiB stored.
+            var plain = c.random.bytes(1_048_576 + c.random.int(1...400_000))
+            var stored = plain
+            var codec = KVValueMetadata.Codec.none
+            if record == "chunked-0" {
+                plain = Array(Hex.encode(c.random.bytes(1_400_000)).utf8)
+                (stored, _) = KVValueMetadata.compress(plain, codec: .zstd)
+                codec = .zstd
+            }
             let chunks = (stored.count + chunkSize - 1) / chunkSize
             let cp = try c.partition("kv.items_chunk", [("id", .string(record)), ("key", blob(itemKey)), ("version", .string(token))])
             let ts = cp.timestamp(second: second)
@@ -131,11 +147,13 @@ enum KeyValueFamily {
             }
             try c.finish(cp)
             var meta = KVValueMetadata()
+            meta.version = CQLLiteral.hexBytes(token.filter { $0 != "-" })!
             meta.chunkCount = UInt32(chunks)
             meta.chunkSize = UInt32(chunkSize)
             meta.totalLength = UInt64(stored.count)
-            meta.uncompressedLength = UInt64(stored.count)
-            meta.version = CQLLiteral.hexBytes(token.filter { $0 != "-" })!
+            meta.uncompressedLength = UInt64(plain.count)
+            meta.codec = codec
+            c.kvChunkSets[chunkSetKey(record, itemKey, meta.version)] = (plain, !incomplete, chunks - (incomplete ? 1 : 0))
             meta.checksum = CRC32C.checksum(stored)
             main.write(.insert, clustering: [("key", blob(itemKey))],
                        fields: [("values", .object([("value", .null), ("value_metadata", blob(meta.encoded()))]))], at: main.timestamp(second: second + 1))
@@ -153,5 +171,49 @@ enum KeyValueFamily {
             p.write(.insert, clustering: [("chunk_index", .int(Int64(i)))], fields: [("values", .object([("value", blob(c.random.bytes(chunkSize)))]))], at: ts)
         }
         try c.finish(p)
+    }
+
+    static func chunkSetKey(_ id: String, _ key: [UInt8], _ version: [UInt8]) -> String {
+        id + "/" + Hex.encode(key) + "/" + Hex.encode(version)
+    }
+
+    /// The connector's expected output for one finished partition of an items table
+    /// (data-models.md §1.8–1.9), from the reference model's live rows and what the generator
+    /// knows it wrote: the plain value behind each compressed one and each committed chunk
+    /// set. Expired items are deletes; a chunked item whose set lost a chunk is an error.
+    static func expect(_ c: FamilyGenerator, table: String, model: ReferenceModel) throws {
+        guard table == "kv.items" || table == "kv.desc_items" else { return }
+        func hex(_ b: [UInt8]?) -> JSONValue { b.map { .string(Hex.encode($0)) } ?? .null }
+        for row in model.liveRows(table: table, now: c.started) {
+            let id = String(decoding: row.partitionKey[0], as: UTF8.self)
+            let key = row.clustering[0]
+            let rawMeta = row.cells["value_metadata"]?.value
+            let m = try KVValueMetadata(decoding: rawMeta ?? [])
+            if m.expired { continue }
+            let expires = (row.cells["value_metadata"]?.expiresAt ?? row.cells["value"]?.expiresAt).map { JSONValue.int($0 * 1_000_000) } ?? .null
+            let stored = row.cells["value"]?.value
+            var plain: [UInt8]?
+            if m.chunkCount > 0 {
+                guard let set = c.kvChunkSets[chunkSetKey(id, key, m.version)] else { fatalError("synth: no chunk set for \(id)") }
+                if !set.complete {
+                    c.logical[table + "_errors", default: []].append(JSONValue.object([
+                        ("id", .string(id)), ("item_key", hex(key)), ("version", .string(ValueJSON.uuidString(m.version))),
+                        ("chunk_count", .int(Int64(m.chunkCount))), ("chunks_found", .int(Int64(set.chunks))),
+                    ]).text)
+                    continue
+                }
+                plain = set.plain
+            } else if m.codec != .none {
+                guard let stored, let p = c.kvPlain[stored] else { fatalError("synth: a compressed value of \(id) it did not write") }
+                plain = p
+            } else {
+                plain = stored
+            }
+            c.logical[table, default: []].append(JSONValue.object([
+                ("id", .string(id)), ("item_key", hex(key)), ("value", hex(plain)), ("value_len", plain.map { .int(Int64($0.count)) } ?? .null),
+                ("codec", .string(m.codec.name)), ("chunk_count", .int(Int64(m.chunkCount))), ("value_metadata", hex(rawMeta)),
+                ("write_ts", .int(row.lastModified)), ("expires_at", expires),
+            ]).text)
+        }
     }
 }

@@ -60,6 +60,8 @@ enum SynthSchemas {
                 PRIMARY KEY ((id, key, version), chunk_index)) WITH CLUSTERING ORDER BY (chunk_index ASC);
             CREATE TABLE kv.desc_items (id text, key blob, value blob, value_metadata blob, PRIMARY KEY (id, key))
                 WITH CLUSTERING ORDER BY (key DESC);
+            CREATE TABLE kv.desc_items_chunk (id text, key blob, version uuid, chunk_index int, value blob,
+                PRIMARY KEY ((id, key, version), chunk_index)) WITH CLUSTERING ORDER BY (chunk_index ASC);
 
             """
         case .ts:

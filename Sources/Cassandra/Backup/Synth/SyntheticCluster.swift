@@ -108,6 +108,8 @@ public struct SynthReport: Sendable {
     public var lines = 0
     public var partitions = 0
     public var expectedRows: [String: Int] = [:]
+    /// Rows of each connector expectation (expected/connectors/<name>.jsonl).
+    public var connectorRows: [String: Int] = [:]
     public var backup = BackupWriter.Summary()
     public var backupBytes: Int64 { backup.nodes.reduce(0) { $0 + $1.bytes } }
 }
@@ -206,7 +208,10 @@ public final class SyntheticCluster: @unchecked Sendable {
         }
         try mutations.commit()
         var expected: [String: [ExpectedRow]] = [:]
+        var logical: [String: [String]] = [:]
         for g in generators {
+            for (name, lines) in g.logical { logical[name, default: []] += lines }
+            g.logical = [:]
             report.lines += g.lines
             report.partitions += g.partitions
             for (t, rows) in g.expected { expected[t, default: []] += rows }
@@ -225,6 +230,15 @@ public final class SyntheticCluster: @unchecked Sendable {
             for r in rows { try file.write(Array((r.text + "\n").utf8)) }
             try file.commit()
         }
+        // What each connector must make of the backup (sorted: the files do not depend on
+        // the order partitions were generated in).
+        if !logical.isEmpty { try makeDirectories(directory + "/expected/connectors") }
+        for (name, lines) in logical {
+            let file = try OutputFile(path: "\(directory)/expected/connectors/\(name).jsonl")
+            for l in lines.sorted() { try file.write(Array((l + "\n").utf8)) }
+            try file.commit()
+            report.connectorRows[name] = lines.count
+        }
         try writeFile(directory + "/schema.cql", Array(schemaText.utf8))
         try writeFile(directory + "/tokenmap.json", Array(tokenMap.json().utf8))
         let writer = try BackupWriter(schemaText: schemaText, tokenMap: tokenMap,
@@ -242,6 +256,7 @@ public final class SyntheticCluster: @unchecked Sendable {
             ("reference_time", .string(ValueJSON.timestampString(milliseconds: options.started * 1000))),
             ("lines", .int(Int64(report.lines))), ("partitions", .int(Int64(report.partitions))),
             ("expected_rows", .object(report.expectedRows.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) })),
+            ("connector_rows", .object(report.connectorRows.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) })),
             ("backup_bytes", .int(report.backupBytes)),
         ])
         try writeFile(directory + "/synth.json", Array((info.text + "\n").utf8))
@@ -265,6 +280,11 @@ final class FamilyGenerator {
     let budget: Double
     var flushFiles: [OutputFile] = []
     var expected: [String: [ExpectedRow]] = [:]
+    /// A connector's expected output, by file name (expected/connectors/<name>.jsonl).
+    var logical: [String: [String]] = [:]
+    /// KV: the plain value behind each compressed stored one; each staged chunk set.
+    var kvPlain: [[UInt8]: [UInt8]] = [:]
+    var kvChunkSets: [String: (plain: [UInt8], complete: Bool, chunks: Int)] = [:]
     var lines = 0
     var partitions = 0
     var error: Error?
@@ -323,6 +343,7 @@ final class FamilyGenerator {
         for (i, row) in try model.rows(table: p.table, now: options.started).enumerated() {
             expected[p.table, default: []].append(ExpectedRow(token: p.token, key: p.keyBytes, block: p.block, row: i, text: row))
         }
+        if family == .kv { try KeyValueFamily.expect(self, table: p.table, model: model) }
         for (line, flush) in p.lines {
             let text = line.text
             var nodes = 1
