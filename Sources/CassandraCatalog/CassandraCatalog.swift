@@ -284,6 +284,7 @@ extension CassandraCatalog {
     public static func install(in session: Session, folder: String?, environment: [String: String]) throws {
         session.catalogTypes["cassandra"] = factory
         KeyValueFunctions.register(into: session.registry)
+        TimeSeriesFunctions.register(into: session.registry)
         let (path, source) = folder.map { ($0, "--backups") } ?? environment["MOVESQL_BACKUPS"].map { ($0, "MOVESQL_BACKUPS") } ?? ("./backups", "the default")
         if LocalFiles.status(path)?.isDirectory == true {
             try session.attach("cassandra", CassandraCatalog(store: LocalFolderStore(root: path)))

@@ -67,7 +67,7 @@ import Testing
         let session = try SQLRun.session(dir.path + "/backups")
         _ = try session.execute("SET cassandra_exact_types = 'text'")
         var nonTrivial = 0
-        for name in ["synth.all_types", "kv.items", "ts.wide_data_20261128_0", "ts.time_slice_metadata"] {
+        for name in ["synth.all_types", "kv.items", "ts.wide_data_20261127_0", "ts.time_slice_metadata"] {
             let t = try #require(cluster.schema.table(name))
             let table = "cassandra.\(name)"
             let all = try SQLRun.rows(session, "SELECT * FROM \(table)")
@@ -132,8 +132,8 @@ import Testing
         let session = try SQLRun.session(dir.path + "/backups")
         func plan(_ sql: String) throws -> String { try SQLRun.text(session, "EXPLAIN " + sql) }
         // A descending column's range turns around: event_time > T ends the slice at T.
-        let ts = try plan("SELECT * FROM cassandra.ts.wide_data_20261128_0 WHERE event_time > TIMESTAMP '2026-11-28 12:00:00'")
-        #expect(ts.contains("clustering slice: event_time < \"2026-11-28T12:00:00.000Z\" in clustering order"), "\(ts)")
+        let ts = try plan("SELECT * FROM cassandra.ts.wide_data_20261127_0 WHERE event_time > TIMESTAMP '2026-11-27 12:00:00'")
+        #expect(ts.contains("clustering slice: event_time < \"2026-11-27T12:00:00.000Z\" in clustering order"), "\(ts)")
         let both = try plan("SELECT * FROM cassandra.synth.all_types WHERE seq = 3 AND label >= 'b' AND label < 'k'")
         #expect(both.contains("clustering slice: (seq, label) > (3, \"k\") and (seq, label) <= (3, \"b\") in clustering order"), "\(both)")
         let empty = try plan("SELECT * FROM cassandra.kv.items WHERE key > unhex('20') AND key < unhex('10')")

@@ -61,7 +61,7 @@ struct SynthTests {
         }
         #expect(checked >= 6000)
         // Every family's shape is there.
-        #expect((report.expectedRows["ts.wide_data_20261128_0"] ?? 0) > 200, "the bursty series' split copy")
+        #expect((report.expectedRows["ts.wide_data_20261127_0"] ?? 0) > 200, "the bursty series' split copy")
         #expect((report.expectedRows["ts.wide_row"] ?? 0) >= 8, "a split entry per event bucket of the bursty series")
         #expect((report.expectedRows["kv.items_chunk"] ?? 0) > 40)
         #expect((report.expectedRows["synth.all_types"] ?? 0) >= 6000)

@@ -1,7 +1,7 @@
 /// The tables each synth family writes.
 enum SynthSchemas {
     /// Time-Series slices (data-models.md §2.2): the first is DELETED (its table dropped), the
-    /// middle ones CLOSED, the last ACTIVE and holding the backup's start. Each has its own
+    /// middle ones CLOSED, the last ACTIVE and holding the second before the backup's start. Each has its own
     /// bucket configuration.
     struct Slice {
         var start: Int64
@@ -16,7 +16,10 @@ enum SynthSchemas {
     static let sliceSeconds: Int64 = 129_600
 
     static func slices(started: Int64) -> [Slice] {
-        let last = started - ((started % sliceSeconds) + sliceSeconds) % sliceSeconds
+        // The last slice holds the second before the backup: it has events even when the
+        // backup starts on a slice boundary.
+        let before = started - 1
+        let last = before - ((before % sliceSeconds) + sliceSeconds) % sliceSeconds
         let configs: [(Int64, Int)] = [(3600, 4), (7200, 2), (1800, 8), (3600, 4)]
         return (0..<4).map { i in
             let start = last - Int64(3 - i) * sliceSeconds
