@@ -254,7 +254,7 @@ public final class CassandraCatalog: CatalogProvider, @unchecked Sendable {
     }
 
     /// A TIMESTAMP literal's text (ISO 8601, `Z` or an offset, or none for UTC) in microseconds.
-    static func parseTimestamp(_ text: String) -> Int64? {
+    public static func parseTimestamp(_ text: String) -> Int64? {
         let column = Column.constant(.string(text), type: .varchar, count: 1)
         guard let c = try? Cast.cast(column, to: .timestamp, isTry: false), case .timestamp(let us) = c.value(at: 0) else { return nil }
         return us

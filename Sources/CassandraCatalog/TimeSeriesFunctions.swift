@@ -86,13 +86,13 @@ final class EventStream: BatchStream {
                 if current == nil { current = Event(key: key) }
                 let itemKey = b.columns[keyCount].value(at: r)
                 if current!.problem == nil, current!.itemKeys.contains(itemKey) {
-                    current!.problem = "item \(itemKey) appears twice in the event"
+                    current!.problem = "item \(ValueText.render(itemKey)) appears twice in the event"
                 }
                 current!.itemKeys.append(itemKey)
                 current!.itemValues.append(b.columns[keyCount + 1].value(at: r))
                 if case .timestamp(let t) = b.columns[keyCount + 2].value(at: r) { current!.writeTime = max(current!.writeTime, t) }
                 if current!.problem == nil, case .string(let p) = b.columns[keyCount + 3].value(at: r) {
-                    current!.problem = "item \(itemKey): \(p)"
+                    current!.problem = "item \(ValueText.render(itemKey)): \(p)"
                 }
                 row += 1
             }

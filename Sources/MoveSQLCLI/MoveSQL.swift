@@ -18,7 +18,7 @@ struct MoveSQL: ParsableCommand {
         (history in ~/.movesql_history). `movesql sstable …` reads and writes SSTables directly; \
         `movesql backup …` makes backups.
         """,
-        subcommands: [SSTableCommand.self, BackupCommand.self, IcebergCommand.self]
+        subcommands: [SSTableCommand.self, BackupCommand.self, IcebergCommand.self, ConnectorCommand.self]
     )
 
     @Option(name: .short, help: ArgumentHelp("Run this SQL (one or more statements).", valueName: "SQL"))
@@ -33,50 +33,12 @@ struct MoveSQL: ParsableCommand {
     @Flag(name: .customLong("timing"), help: "Print how long each statement took (to stderr).")
     var timing = false
 
-    @Option(name: .customLong("backups"), help: ArgumentHelp("The folder of the default cassandra catalog (default: $MOVESQL_BACKUPS, else ./backups).", valueName: "DIR"))
-    var backups: String?
-
-    @OptionGroup var warehouseOption: WarehouseOption
-    var warehouse: String? { warehouseOption.warehouse }
+    @OptionGroup var sessionOptions: SessionOptions
 
     @Option(name: [.customShort("D"), .customLong("define")], help: ArgumentHelp("A value for ${name} in -e and --script text (name=value); repeatable.", valueName: "NAME=VALUE"))
     var defines: [String] = []
 
-    @Option(name: .customLong("load"), help: ArgumentHelp("Load a plug-in's functions (a shared library built against movesql_plugin.h); repeatable.", valueName: "LIB"))
-    var plugins: [String] = []
-
-    @Option(name: .customLong("init"), help: ArgumentHelp("SQL run before anything else, e.g. ATTACH and SET statements (default: $MOVESQL_INIT).", valueName: "FILE"))
-    var initFile: String?
-
-    /// A session with the default catalogs attached and the init file run.
-    func makeSession() throws -> Session {
-        let session = Session()
-        var env: [String: String] = [:]
-        if let v = getenv("MOVESQL_BACKUPS") { env["MOVESQL_BACKUPS"] = String(cString: v) }
-        try CassandraCatalog.install(in: session, folder: backups, environment: env)
-        try IcebergCatalog.install(in: session, warehouse: warehouse, environment: env)
-        try MoveSQLCommandLine.setup?(session)
-        for plugin in plugins {
-            do { try PluginLoader.load(plugin, into: session.registry) } catch let e as SQLError {
-                writeStandardError("error: \(e.message)\n")
-                throw ExitCode(1)
-            }
-        }
-        if let path = initFile ?? getenv("MOVESQL_INIT").map({ String(cString: $0) }) {
-            guard let bytes = readFile(path) else {
-                writeStandardError("error: cannot read the init file \(path)\n")
-                throw ExitCode(1)
-            }
-            let text = String(decoding: bytes, as: UTF8.self)
-            for statement in Parser.splitStatements(text) {
-                do { _ = try session.execute(statement) } catch let e as SQLError {
-                    writeStandardError("error: \(path): " + e.render(source: statement) + "\n")
-                    throw ExitCode(1)
-                }
-            }
-        }
-        return session
-    }
+    func makeSession() throws -> Session { try sessionOptions.makeSession() }
 
     func validate() throws {
         if execute != nil && script != nil { throw ValidationError("-e and --script exclude each other") }
@@ -186,4 +148,50 @@ func monotonicSeconds() -> Double {
 func format3(_ d: Double) -> String {
     let ms = Int((d * 1000).rounded())
     return "\(ms / 1000).\(String(repeating: "0", count: 3 - String(ms % 1000).count))\(ms % 1000)"
+}
+
+/// Where a session's catalogs and functions come from: shared by the SQL runner and the
+/// commands that run SQL (`connector run`).
+struct SessionOptions: ParsableArguments {
+    @Option(name: .customLong("backups"), help: ArgumentHelp("The folder of the default cassandra catalog (default: $MOVESQL_BACKUPS, else ./backups).", valueName: "DIR"))
+    var backups: String?
+
+    @OptionGroup var warehouseOption: WarehouseOption
+    var warehouse: String? { warehouseOption.warehouse }
+
+    @Option(name: .customLong("load"), help: ArgumentHelp("Load a plug-in's functions (a shared library built against movesql_plugin.h); repeatable.", valueName: "LIB"))
+    var plugins: [String] = []
+
+    @Option(name: .customLong("init"), help: ArgumentHelp("SQL run before anything else, e.g. ATTACH and SET statements (default: $MOVESQL_INIT).", valueName: "FILE"))
+    var initFile: String?
+
+    /// A session with the default catalogs attached and the init file run.
+    func makeSession() throws -> Session {
+        let session = Session()
+        var env: [String: String] = [:]
+        if let v = getenv("MOVESQL_BACKUPS") { env["MOVESQL_BACKUPS"] = String(cString: v) }
+        try CassandraCatalog.install(in: session, folder: backups, environment: env)
+        try IcebergCatalog.install(in: session, warehouse: warehouse, environment: env)
+        try MoveSQLCommandLine.setup?(session)
+        for plugin in plugins {
+            do { try PluginLoader.load(plugin, into: session.registry) } catch let e as SQLError {
+                writeStandardError("error: \(e.message)\n")
+                throw ExitCode(1)
+            }
+        }
+        if let path = initFile ?? getenv("MOVESQL_INIT").map({ String(cString: $0) }) {
+            guard let bytes = readFile(path) else {
+                writeStandardError("error: cannot read the init file \(path)\n")
+                throw ExitCode(1)
+            }
+            let text = String(decoding: bytes, as: UTF8.self)
+            for statement in Parser.splitStatements(text) {
+                do { _ = try session.execute(statement) } catch let e as SQLError {
+                    writeStandardError("error: \(path): " + e.render(source: statement) + "\n")
+                    throw ExitCode(1)
+                }
+            }
+        }
+        return session
+    }
 }

@@ -178,3 +178,7 @@ func writeAll(fd: Int32, _ bytes: [UInt8]) {
 func writeStandardError(_ s: String) {
     writeAll(fd: 2, Array(s.utf8))
 }
+
+func writeStandardOutput(_ s: String) {
+    writeAll(fd: 1, Array(s.utf8))
+}

@@ -14,6 +14,7 @@ struct KeyValueFunctionTests {
     static func session() -> Session {
         let s = Session()
         KeyValueFunctions.register(into: s.registry)
+        TimeSeriesFunctions.register(into: s.registry)
         return s
     }
 
@@ -99,5 +100,77 @@ struct KeyValueFunctionTests {
         #expect(committed.allSatisfy { Array($0[2...]) == Array(repeating: .bool(true), count: 5) }, "\(committed)")
         #expect(sets.contains { $0[0] == .string("chunked-1") && $0[1] == .bool(false) }, "the superseded version of chunked-1: \(sets)")
         #expect(sets.contains { $0[0] == .string("rec-0") && $0[1] == .null }, "the orphaned chunks of rec-0: \(sets)")
+    }
+
+    @Test func chunkSetsAssembleAsTheyStream() throws {
+        let s = Self.session()
+        // Sets in the chunk table's order, over several input batches (3 000 rows); a hole in
+        // one; chunks of a set out of index order still assemble by index.
+        _ = try s.execute("""
+            CREATE TABLE chunks AS
+            SELECT 'id' || CAST(i / 3 AS VARCHAR) AS id, CAST(i % 3 AS INTEGER) AS chunk_index, unhex(lpad(CAST(i AS VARCHAR), 6, '0')) AS value
+            FROM generate_series(0, 2999) AS g(i) WHERE i <> 1501
+            """)
+        let rows = try values(s, """
+            SELECT id, chunks, contiguous, total_len, value IS NULL FROM kv_chunk_sets((SELECT id, chunk_index, value FROM chunks))
+            """)
+        #expect(rows.count == 1000)
+        #expect(rows.first == [.string("id0"), .int(3), .bool(true), .int(9), .bool(false)])
+        // Set 500 lost chunk 1 (row 1501): two chunks, not contiguous, no value.
+        #expect(rows.first { $0[0] == .string("id500") } == [.string("id500"), .int(2), .bool(false), .int(6), .bool(true)])
+        let one = try values(s, """
+            SELECT value, checksum = crc32c(unhex('000000000001000002')) FROM kv_chunk_sets((SELECT * FROM (VALUES ('k', 2, unhex('000002')), ('k', 0, unhex('000000')), ('k', 1, unhex('000001'))) AS t(id, i, v)))
+            """)
+        #expect(one == [[.blob([0, 0, 0, 0, 0, 1, 0, 0, 2]), .bool(true)]])
+        // A set that comes back after another is refused: its halves would be two sets.
+        #expect(throws: SQLError.self) {
+            try s.execute("SELECT * FROM kv_chunk_sets((SELECT * FROM (VALUES ('a', 0, unhex('00')), ('b', 0, unhex('00')), ('a', 1, unhex('01'))) AS t(id, i, v)))")
+        }
+        #expect(throws: SQLError.self) { try s.execute("SELECT * FROM kv_chunk_sets((SELECT id, value FROM chunks))") }
+    }
+
+    @Test func decodeSaysWhyAValueCannotBeHad() throws {
+        let s = Self.session()
+        let value = Array(String(repeating: "abcdefgh", count: 50).utf8)
+        let (stored, meta) = KVValueMetadata.compress(value, codec: .lz4)
+        let ok = try values(s, "SELECT kv_decode(unhex('\(Self.hex(stored))'), unhex('\(Self.hex(meta.encoded()))'))")
+        #expect(ok == [[.structure([.blob(value), .null])]])
+        // Plain values pass through; a NULL metadata is a plain value.
+        #expect(try values(s, "SELECT kv_decode(unhex('0102'), NULL)") == [[.structure([.blob([1, 2]), .null])]])
+        // Damaged stored bytes and damaged metadata are problems of the row, not failures of the query.
+        let bad = try values(s, "SELECT kv_decode(unhex('\(Self.hex(Array(stored.prefix(stored.count / 2))))'), unhex('\(Self.hex(meta.encoded()))')).problem")
+        #expect("\(bad)".contains("LZ4 value does not decompress"), "\(bad)")
+        var wrong = meta
+        wrong.uncompressedLength += 1
+        let short = try values(s, "SELECT kv_decode(unhex('\(Self.hex(stored))'), unhex('\(Self.hex(wrong.encoded()))')).problem")
+        #expect("\(short)".contains("value_metadata says \(value.count + 1)"), "\(short)")
+        let garbage = try values(s, "SELECT kv_decode(unhex('00'), unhex('ffffffff')).problem")
+        #expect("\(garbage)".contains("value_metadata does not decode"), "\(garbage)")
+    }
+
+    @Test func eventsGroupConsecutiveItems() throws {
+        let s = Self.session()
+        // 3 000 events of 1–3 items, over several input batches: each event whole, items by key.
+        _ = try s.execute("""
+            CREATE TABLE items AS
+            SELECT 's' || CAST(e % 7 AS VARCHAR) AS series, e AS event, 'k' || CAST(k AS VARCHAR) AS item_key, unhex(lpad(CAST(e AS VARCHAR), 6, '0')) AS v,
+                   TIMESTAMP '2026-11-29 00:00:00' + INTERVAL '1 second' * (e + k) AS written, CAST(NULL AS VARCHAR) AS problem
+            FROM generate_series(0, 2999) AS g(e), generate_series(0, 2) AS h(k) WHERE k <= e % 3
+            ORDER BY e, k
+            """)
+        let rows = try values(s, "SELECT series, event, items, item_count, write_ts, problem FROM ts_events((SELECT * FROM items))")
+        #expect(rows.count == 3000)
+        #expect(rows[5] == [.string("s5"), .int(5), .map(keys: [.string("k0"), .string("k1"), .string("k2")], values: Array(repeating: .blob([0, 0, 5]), count: 3)),
+                            .int(3), .timestamp(1_795_910_400_000_000 + 7_000_000), .null], "\(rows[5])")
+        #expect(rows.allSatisfy { r in if case .int(let e) = r[1] { return r[3] == .int(1 + e % 3) } else { return false } })
+        // An item's problem is the event's; a repeated item key is one.
+        let bad = try values(s, """
+            SELECT event_id, problem FROM ts_events((SELECT * FROM (VALUES
+                ('e1', 'a', unhex('00'), TIMESTAMP '2026-01-01 00:00:00', NULL), ('e1', 'b', unhex('00'), TIMESTAMP '2026-01-01 00:00:00', 'LZ4 value does not decompress'),
+                ('e2', 'a', unhex('00'), TIMESTAMP '2026-01-01 00:00:00', NULL), ('e2', 'a', unhex('01'), TIMESTAMP '2026-01-01 00:00:00', NULL))
+                AS t(event_id, k, v, w, p)))
+            """)
+        #expect(bad == [[.string("e1"), .string("item b: LZ4 value does not decompress")], [.string("e2"), .string("item a appears twice in the event")]], "\(bad)")
+        #expect(throws: SQLError.self) { try s.execute("SELECT * FROM ts_events((SELECT series, v FROM items))") }
     }
 }
