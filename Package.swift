@@ -10,6 +10,8 @@ let package = Package(
         .library(name: "MoveSQLCLI", targets: ["MoveSQLCLI"]),
         .library(name: "Cassandra", targets: ["Cassandra"]),
         .library(name: "CassandraCatalog", targets: ["CassandraCatalog"]),
+        .library(name: "IcebergCatalog", targets: ["IcebergCatalog"]),
+        .library(name: "Connectors", targets: ["Connectors"]),
         .library(name: "SQL", targets: ["SQL"]),
         .library(name: "Columnar", targets: ["Columnar"]),
         .library(name: "Parquet", targets: ["Parquet"]),

@@ -46,6 +46,21 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "Connectors",
+            dependencies: [
+                "BenchData",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Cassandra", package: "movesql"),
+                .product(name: "CassandraCatalog", package: "movesql"),
+                .product(name: "IcebergCatalog", package: "movesql"),
+                .product(name: "Connectors", package: "movesql"),
+                .product(name: "MoveSQL", package: "movesql"),
+                .product(name: "SQL", package: "movesql"),
+            ],
+            path: "Benchmarks/Connectors",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "EngineQueries",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
