@@ -117,10 +117,28 @@ public indirect enum IcebergType: Sendable, Hashable {
 public struct IcebergSchema: Sendable, Hashable {
     public var id: Int32
     public var fields: [IcebergField]
+    /// The fields that identify a row (`identifier-field-ids`): required primitives.
+    public var identifierFieldIds: [Int32] = []
 
-    public init(id: Int32 = 0, fields: [IcebergField]) {
+    public init(id: Int32 = 0, fields: [IcebergField], identifierFieldIds: [Int32] = []) {
         self.id = id
         self.fields = fields
+        self.identifierFieldIds = identifierFieldIds
+    }
+
+    /// Makes top-level `columns` the identifier, checked as the spec requires: required, and
+    /// primitive but not float or double.
+    public mutating func identify(_ columns: [String]) throws {
+        identifierFieldIds = try columns.map { name in
+            guard let f = fields.first(where: { $0.name.lowercased() == name.lowercased() }) else {
+                throw IcebergError("the identifier names \(name), which is not a column")
+            }
+            guard f.required else { throw IcebergError("identifier column \(f.name) must be NOT NULL") }
+            switch f.type {
+            case .float, .double, .list, .map, .structure: throw IcebergError("identifier column \(f.name) is \(f.type.json.text); Iceberg identifies rows by primitive columns other than float and double")
+            default: return f.id
+            }
+        }
     }
 
     /// A schema for engine fields with fresh ids: the top-level fields 1…n first, then nested
@@ -183,7 +201,7 @@ public struct IcebergSchema: Sendable, Hashable {
 
     public var json: JSONValue {
         guard case .object(let parts) = IcebergSchema.structJSON(fields) else { return .null }
-        return .object([parts[0], ("schema-id", .int(Int64(id))), ("identifier-field-ids", .array([]))] + parts.dropFirst())
+        return .object([parts[0], ("schema-id", .int(Int64(id))), ("identifier-field-ids", .array(identifierFieldIds.map { .int(Int64($0)) }))] + parts.dropFirst())
     }
 
     static func parseFields(_ j: JSONValue) throws -> [IcebergField] {
@@ -198,7 +216,9 @@ public struct IcebergSchema: Sendable, Hashable {
 
     public static func parse(_ j: JSONValue) throws -> IcebergSchema {
         guard case .int(let id)? = j["schema-id"] else { throw IcebergError("a schema without schema-id") }
-        return IcebergSchema(id: Int32(id), fields: try parseFields(j))
+        var ids: [Int32] = []
+        if case .array(let a)? = j["identifier-field-ids"] { ids = a.compactMap { if case .int(let i) = $0 { return Int32(i) } else { return nil } } }
+        return IcebergSchema(id: Int32(id), fields: try parseFields(j), identifierFieldIds: ids)
     }
 
     /// The Parquet columns of this schema (field ids on every node).

@@ -93,7 +93,8 @@ public final class IcebergCatalog: CatalogProvider, @unchecked Sendable {
 
     public func createTable(_ path: [String], schema: [Field], layout: NewTableLayout, context: CatalogContext) throws -> Bool {
         let (ns, name) = try split(path)
-        let icebergSchema = try wrap { try IcebergSchema.fresh(schema) }
+        var icebergSchema = try wrap { try IcebergSchema.fresh(schema) }
+        do { try icebergSchema.identify(layout.identifier) } catch let e as IcebergError { throw SQLError(.catalog, e.message) }
         var terms: [(column: String, transform: PartitionTransform)] = []
         for t in layout.partitioning {
             let transform: PartitionTransform

@@ -92,6 +92,7 @@ struct ConnectorTests {
             #expect("\(fields.last!)".contains("_source") && "\(fields.last!)".contains("snapshot_ts"))
         }
         #expect(kv["spec"] == .array([.array([.string("id_bucket"), .string("bucket[16]")])]))
+        #expect(kv["identifier"] == .array([.string("id"), .string("item_key")]), "the identifier fields: \(kv["identifier"]!)")
         #expect("\(kv["sources"]!)".contains("\\\"backup\\\": \\\"20261130T0000\\\""), "\(kv["sources"]!)")
         kv = try Self.check(dir, "kv.desc_items", "kv.desc_items", kind: "kv")
         let errors = try Self.check(dir, "kv.items_errors", "kv.items_errors", kind: "kv_errors")
@@ -110,6 +111,7 @@ struct ConnectorTests {
         let ts = try Self.check(dir, "ts.playback_events", "ts.playback_events", kind: "ts")
         #expect(ts["spec"] == .array([.array([.string("event_time_day"), .string("day")]), .array([.string("time_series_id_bucket"), .string("bucket[8]")])]))
         #expect("\(ts["schema"]!)".contains("map<string, binary>"))
+        #expect(ts["identifier"] == .array([.string("event_id"), .string("event_time"), .string("time_series_id")]), "\(ts["identifier"]!)")
         let tsErrors = try Self.check(dir, "ts.playback_events_errors", "ts.playback_events_errors", kind: "ts_errors")
         #expect("\(tsErrors["problems"]!)".contains("is outside its slice data_"), "\(tsErrors["problems"]!)")
 

@@ -61,6 +61,7 @@ print(json.dumps({
     "missing": sorted(ws - gs)[:5], "extra": sorted(gs - ws)[:5],
     "schema": [[f.name, str(f.field_type), f.required] for f in t.schema().fields],
     "spec": [[f.name, str(f.transform)] for f in t.spec().fields],
+    "identifier": sorted(t.schema().identifier_field_names()),
     "problems": sorted({r["problem"] for r in rows if r.get("problem")})[:5],
     "sources": sorted({json.dumps(r["_source"], sort_keys=True, default=str) for r in rows})[:3] if rows and "_source" in rows[0] else [],
 }))

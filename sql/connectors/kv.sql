@@ -28,7 +28,8 @@ CREATE TABLE IF NOT EXISTS ${target} (
     value_metadata BLOB,
     write_ts       TIMESTAMP,
     expires_at     TIMESTAMP,
-    _source        STRUCT(cluster VARCHAR, keyspace VARCHAR, "table" VARCHAR, backup VARCHAR, snapshot_ts TIMESTAMP)
+    _source        STRUCT(cluster VARCHAR, keyspace VARCHAR, "table" VARCHAR, backup VARCHAR, snapshot_ts TIMESTAMP),
+    PRIMARY KEY (id, item_key)
 ) PARTITIONED BY (bucket(${buckets:-16}, id));
 
 CREATE TABLE IF NOT EXISTS ${target}_errors (

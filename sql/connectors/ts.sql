@@ -29,7 +29,8 @@ CREATE TABLE IF NOT EXISTS ${target} (
     _time_slice    VARCHAR,
     _time_bucket   INTEGER,
     _event_bucket  INTEGER,
-    _source        STRUCT(cluster VARCHAR, keyspace VARCHAR, backup VARCHAR, snapshot_ts TIMESTAMP)
+    _source        STRUCT(cluster VARCHAR, keyspace VARCHAR, backup VARCHAR, snapshot_ts TIMESTAMP),
+    PRIMARY KEY (time_series_id, event_time, event_id)
 ) PARTITIONED BY (days(event_time), bucket(${buckets:-16}, time_series_id));
 
 CREATE TABLE IF NOT EXISTS ${target}_errors (

@@ -108,6 +108,8 @@ public struct NewTableLayout: Sendable {
 
     public var partitioning: [PartitionTerm] = []
     public var properties: [(key: String, value: String)] = []
+    /// The PRIMARY KEY columns: the rows' identifier (Iceberg's identifier fields).
+    public var identifier: [String] = []
 
     public init(partitioning: [PartitionTerm] = [], properties: [(key: String, value: String)] = []) {
         self.partitioning = partitioning

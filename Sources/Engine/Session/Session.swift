@@ -61,8 +61,16 @@ public final class Session {
     /// CREATE TABLE [AS] in an attached catalog: the table is created empty, then (for AS) the
     /// query's rows are written in one commit; a failing query drops the table it created.
     func createInCatalog(_ name: QualifiedName, columns: [ColumnDefinition], ifNotExists: Bool, orReplace: Bool, asQuery: Query?,
-                         options: TableOptions) throws -> StatementResult {
-        let layout = try NewTableLayout(options)
+                         primaryKey: [Identifier], options: TableOptions) throws -> StatementResult {
+        var layout = try NewTableLayout(options)
+        // The primary key (a table constraint or columns marked PRIMARY KEY) is the table's
+        // identifier: Iceberg's identifier fields, which MERGE and upserts key on.
+        let keyColumns = primaryKey.map(\.normalized) + columns.filter(\.primaryKey).map(\.name.normalized)
+        if !primaryKey.isEmpty && columns.contains(where: \.primaryKey) { throw SQLError(.catalog, "the table has more than one PRIMARY KEY") }
+        for k in keyColumns where !columns.isEmpty && !columns.contains(where: { $0.name.normalized.lowercased() == k.lowercased() }) {
+            throw SQLError(.catalog, "PRIMARY KEY names \(k), which is not a column")
+        }
+        layout.identifier = keyColumns
         let c = catalogs[name[0].normalized.lowercased()]!
         let path = name.dropFirst().map(\.normalized)
         let display = name.map(\.value).joined(separator: ".")
@@ -77,7 +85,8 @@ public final class Session {
             var seen = Set<String>()
             schema = try columns.map { col -> Field in
                 guard seen.insert(col.name.normalized.lowercased()).inserted else { throw SQLError(.catalog, "column \(col.name.value) appears twice") }
-                return Field(col.name.normalized, try TypeMapping.type(col.type, at: nil), nullable: !col.notNull && !col.primaryKey)
+                let key = keyColumns.contains { $0.lowercased() == col.name.normalized.lowercased() }
+                return Field(col.name.normalized, try TypeMapping.type(col.type, at: nil), nullable: !col.notNull && !key)
             }
         }
         var replacing = false
@@ -87,7 +96,7 @@ public final class Session {
             // The same columns and no new layout: the table's rows are replaced in one commit
             // (its history stays, as Spark's REPLACE TABLE keeps it); else a new table.
             let sameColumns = existing.schema.map { [$0.name.lowercased(), $0.type.description] } == schema.map { [$0.name.lowercased(), $0.type.description] }
-            if plan != nil && sameColumns && layout.isEmpty && existing is TableSink {
+            if plan != nil && sameColumns && layout.isEmpty && layout.identifier.isEmpty && existing is TableSink {
                 replacing = true
             } else {
                 _ = try c.dropTable(path, context: catalogContext)
@@ -288,9 +297,10 @@ public final class Session {
             var b = ColumnBuilder(type: .varchar)
             b.append(.string(text))
             return .rows(schema: [Field("plan", .varchar)], batches: [Batch(columns: [b.finish()], count: 1)])
-        case .createTable(let name, let columns, let ifNotExists, let orReplace, let asQuery, _, let options)
+        case .createTable(let name, let columns, let ifNotExists, let orReplace, let asQuery, let primaryKey, let options)
             where name.count >= 2 && catalogs[name[0].normalized.lowercased()] != nil:
-            return try createInCatalog(name, columns: columns, ifNotExists: ifNotExists, orReplace: orReplace, asQuery: asQuery, options: options)
+            return try createInCatalog(name, columns: columns, ifNotExists: ifNotExists, orReplace: orReplace, asQuery: asQuery,
+                                       primaryKey: primaryKey, options: options)
         case .createSchema(let name, let ifNotExists):
             guard name.count >= 2, let c = catalogs[name[0].normalized.lowercased()] else {
                 throw SQLError(.catalog, "CREATE SCHEMA names a namespace of an attached catalog (e.g. iceberg.analytics)")
