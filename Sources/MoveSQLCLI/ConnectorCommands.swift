@@ -69,6 +69,8 @@ struct ConnectorRun: ParsableCommand {
     // Not -D: the top-level command's -D would take it.
     @Option(name: .customLong("set"), help: ArgumentHelp("Another parameter (name=value, as -D gives it to a script); repeatable.", valueName: "NAME=VALUE"))
     var defines: [String] = []
+    @Option(help: ArgumentHelp("Replicas each token range needs: ALL (default), QUORUM or ONE.", valueName: "LEVEL")) var consistency: String?
+    @Option(name: .customLong("ttl-reference-time"), help: ArgumentHelp("When TTLs are judged (default: the backup's start).", valueName: "TIME")) var ttlReferenceTime: String?
     @Flag(help: "Print the SQL as it will run, and stop.") var dryRun = false
     @OptionGroup var sessionOptions: SessionOptions
 
@@ -98,6 +100,12 @@ struct ConnectorRun: ParsableCommand {
         let targetParts = target.split(separator: ".").map(String.init)
         guard targetParts.count == 3 else { throw fail("--target is catalog.namespace.table, not \(target)") }
         let session = try sessionOptions.makeSession()
+        // The three choices that decide what a backup reads as (data-models.md §5): which
+        // backup, which replicas, which reference time — each explicit, each printed.
+        do {
+            if let consistency { _ = try session.execute("SET consistency = '\(consistency.replacingOccurrences(of: "'", with: "''"))'") }
+            if let ttlReferenceTime { _ = try session.execute("SET ttl_reference_time = '\(ttlReferenceTime.replacingOccurrences(of: "'", with: "''"))'") }
+        } catch let e as SQLError { throw fail(e.message) }
         // The backup every read is pinned to.
         let pinned = connector.pinnedTable(values)
         let parts = pinned.split(separator: ".").map(String.init)

@@ -36,18 +36,20 @@ struct ConnectorTests {
         return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
     }
 
-    static func generate(_ dir: TempDir) throws -> SynthReport {
-        var o = SynthOptions(version: try FormatVersion(letters: "nb", family: .big, file: ""))
-        o.seed = 11
-        o.families = [.kv, .ts]
-        o.sizeMB = 16
-        o.wideRows = 3000
-        o.chunkedValues = 3
-        o.vnodes = 4
-        o.nodesPerDatacenter = 4
-        o.missingReplicaRate = 0.1
-        o.memtableBudget = 1 << 20
-        return try SyntheticCluster(options: o, directory: dir.path).run()
+    /// A KV + TS cluster of 4 nodes with vnodes and replicas that miss writes; the rows of
+    /// each connector expectation it wrote.
+    static func generate(_ dir: TempDir) throws -> [String: Int] {
+        _ = try BackupTableTests.synth(dir, seed: 11) { o in
+            o.families = [.kv, .ts]
+            o.sizeMB = 16
+            o.chunkedValues = 3
+        }
+        var rows: [String: Int] = [:]
+        let folder = dir.path + "/expected/connectors"
+        for f in try FileManager.default.contentsOfDirectory(atPath: folder) where f.hasSuffix(".jsonl") {
+            rows[String(f.dropLast(6))] = try String(contentsOfFile: folder + "/" + f, encoding: .utf8).split(separator: "\n").count
+        }
+        return rows
     }
 
     /// pyiceberg's reading of `table` against expected/connectors/`expected`.jsonl.
@@ -65,11 +67,11 @@ struct ConnectorTests {
     func connectorsMoveTheGeneratedModelsExactly() throws {
         let dir = try TempDir()
         defer { dir.remove() }
-        let report = try Self.generate(dir)
+        let expected = try Self.generate(dir)
         // The generator made every case the connectors must handle.
-        #expect((report.connectorRows["kv.items"] ?? 0) > 5000 && (report.connectorRows["kv.desc_items"] ?? 0) > 500)
-        #expect(report.connectorRows["kv.items_errors"] == 1, "the chunk set that lost a chunk")
-        #expect((report.connectorRows["ts.playback_events"] ?? 0) > 1000 && report.connectorRows["ts.playback_events_errors"] == 1)
+        #expect((expected["kv.items"] ?? 0) > 5000 && (expected["kv.desc_items"] ?? 0) > 500)
+        #expect(expected["kv.items_errors"] == 1, "the chunk set that lost a chunk")
+        #expect((expected["ts.playback_events"] ?? 0) > 1000 && expected["ts.playback_events_errors"] == 1)
         let common = ["--backups", dir.path + "/backups", "--warehouse", dir.path + "/wh"]
 
         // Key-Value, through `connector run` (ASC and DESC namespaces).
@@ -115,11 +117,24 @@ struct ConnectorTests {
         let tsErrors = try Self.check(dir, "ts.playback_events_errors", "ts.playback_events_errors", kind: "ts_errors")
         #expect("\(tsErrors["problems"]!)".contains("is outside its slice data_"), "\(tsErrors["problems"]!)")
 
+        // The reference time is explicit: a later one expires more items, and the run says so.
+        let laterMicros: Int64 = 1_798_675_200_000_000  // 2026-12-31T00:00:00Z
+        let stillLive = try String(contentsOfFile: dir.path + "/expected/connectors/kv.items.jsonl", encoding: .utf8).split(separator: "\n").filter { line in
+            guard case .int(let at)? = try JSONParser.parse(String(line))["expires_at"] else { return true }
+            return at > laterMicros
+        }.count
+        #expect(stillLive < expected["kv.items"]!, "some items expire before then")
+        let (later, laterOut, laterErr) = try Self.movesql(["connector", "run", "kv", "--source", "cassandra.kv.items", "--target", "iceberg.kv.later",
+                                                     "--ttl-reference-time", "2026-12-31T00:00:00Z", "--consistency", "QUORUM"] + common)
+        #expect(later == 0, "\(laterErr)")
+        #expect(laterOut.contains("kv: \(stillLive) rows written over iceberg.kv.later;"), "\(laterOut)")
+        #expect(laterErr.contains("TTL reference time 2026-12-31T00:00:00.000Z (SET ttl_reference_time), consistency QUORUM"), "\(laterErr)")
+
         // Re-running overwrites: the same rows, one more snapshot.
         let (again, out, againErr) = try Self.movesql(["connector", "run", "kv", "--source", "cassandra.kv.items", "--target", "iceberg.kv.items",
                                                        "--as-of", "20261130T0000"] + common)
         #expect(again == 0, "\(againErr)")
-        #expect(out.contains("\(report.connectorRows["kv.items"]!) rows written over iceberg.kv.items;"), "\(out)")
+        #expect(out.contains("\(expected["kv.items"]!) rows written over iceberg.kv.items;"), "\(out)")
         _ = try Self.check(dir, "kv.items", "kv.items", kind: "kv")
     }
 
@@ -135,12 +150,12 @@ struct ConnectorTests {
     func badInvocationsSayWhatIsWrong() throws {
         let dir = try TempDir()
         defer { dir.remove() }
-        var o = SynthOptions(version: try FormatVersion(letters: "nb", family: .big, file: ""))
-        o.families = [.kv]
-        o.sizeMB = 0.5
-        o.wideRows = 0
-        o.chunkedValues = 0
-        _ = try SyntheticCluster(options: o, directory: dir.path).run()
+        _ = try BackupTableTests.synth(dir) { o in
+            o.families = [.kv]
+            o.sizeMB = 0.5
+            o.wideRows = 0
+            o.chunkedValues = 0
+        }
         let common = ["--backups", dir.path + "/backups", "--warehouse", dir.path + "/wh"]
         func error(_ args: [String]) throws -> String {
             let (status, _, err) = try Self.movesql(args + common)
@@ -155,6 +170,8 @@ struct ConnectorTests {
         #expect(try error(["connector", "run", "kv", "--source", "cassandra.kv.items", "--target", "iceberg.kv.t", "--as-of", "nope"]).contains("no backup named nope"))
         #expect(try error(["connector", "run", "kv", "--source", "cassandra.kv.items", "--target", "iceberg.kv.t", "--as-of", "2020-01-01T00:00:00Z"]).contains("no complete backup started at or before 2020-01-01"))
         #expect(try error(["connector", "run", "kv", "--source", "cassandra.kv.nothing", "--target", "iceberg.kv.t"]).contains("cassandra.kv.nothing does not exist"))
+        #expect(try error(["connector", "run", "kv", "--source", "cassandra.kv.items", "--target", "iceberg.kv.t", "--consistency", "TWO"]).contains("consistency 'TWO' is not one of ALL, QUORUM, ONE"))
+        #expect(try error(["connector", "run", "kv", "--source", "cassandra.kv.items", "--target", "iceberg.kv.t", "--ttl-reference-time", "soon"]).contains("ttl_reference_time 'soon' is not a timestamp"))
         // A script run without a parameter it needs says which, where.
         let noTarget = try error(["--script", Self.sqlFolder + "/kv.sql", "-D", "source=cassandra.kv.items"])
         #expect(noTarget.contains("${target} has no value: pass -D target=…"), "\(noTarget)")
