@@ -98,6 +98,12 @@ struct UserFunctionTests {
         #expect(try values(s, "SELECT weighted_avg(1.0, 1.0), count_nulls(1) FROM big WHERE i < 0") == [[.null, .int(0)]])
         #expect(failure(s, "SELECT weighted_avg('a', 1.0)").contains("no function weighted_avg(VARCHAR"))
         #expect(failure(s, "SELECT weighted_avg(1.0)").contains("takes 2 arguments"))
+        // DISTINCT: each distinct argument tuple once per group, also over many partitions.
+        #expect(try values(s, "SELECT weighted_avg(DISTINCT x, w), weighted_avg(x, w) FROM (VALUES (1, 1), (1, 1), (4, 1), (1, 2)) AS t(x, w)")
+            == [[.double(1.75), .double(1.6)]])
+        #expect(try values(s, "SELECT count_nulls(DISTINCT maybe), weighted_avg(DISTINCT CAST(i % 10 AS DOUBLE), 1.0) FROM big") == [[.int(1), .double(4.5)]])
+        #expect(try values(s, "SELECT i % 2 AS k, weighted_avg(DISTINCT CAST(i % 4 AS DOUBLE), 1.0) FROM big GROUP BY k ORDER BY k")
+            == [[.int(0), .double(1.0)], [.int(1), .double(2.0)]])
         let bad = failure(s, "SELECT weighted_avg(CAST(i AS DOUBLE), CAST(5 - i AS DOUBLE)) FROM generate_series(1, 9) AS g(i)")
         #expect(bad.contains("aggregate weighted_avg failed in update with (6.0, -1.0): a negative weight"), "\(bad)")
     }

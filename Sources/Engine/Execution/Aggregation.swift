@@ -272,6 +272,9 @@ enum Aggregation {
             let values: [Value]
             if f.arguments.count == 1 { values = [v] } else if case .structure(let items) = v { values = items } else { values = f.arguments.map { _ in .null } }
             if f.strict && values.contains(where: \.isNull) { return }
+            // DISTINCT: each distinct argument (tuple) once per group; such aggregates are
+            // not split over partitions (`mergeable`), so the set sees every row of its group.
+            if a.distinct { guard s.seen.insert(ValueOrder.hashKey(v)).inserted else { return } }
             if s.user == nil { s.user = f.make() }
             do { try f.update(s.user!, values) } catch { throw userError(f, "update", error, values: values) }
             s.count += 1

@@ -353,7 +353,6 @@ extension Binder {
             return BoundAggregate(kind: .countStar, argument: nil, separator: "", distinct: false, type: .bigint)
         }
         if !Self.aggregateNames.contains(name), let user = registry.aggregate(name) {
-            guard !f.distinct else { throw SQLError(.binder, "DISTINCT is not supported for \(name), a registered aggregate", at: loc) }
             var args = try f.arguments.map { try bindExpr($0, scope, mode: .noAggregates("an aggregate's argument")) }
             guard args.count == user.arguments.count else {
                 throw SQLError(.binder, "\(user.signature) takes \(user.arguments.count) argument\(user.arguments.count == 1 ? "" : "s"), not \(args.count)", at: loc)
@@ -366,7 +365,7 @@ extension Binder {
             }
             let argument: BoundExpr = args.count == 1 ? args[0]
                 : .call(NestedBuiltins.structConstructor(args.enumerated().map { Field("v\($0.offset + 1)", $0.element.type) }), args)
-            return BoundAggregate(kind: .user, argument: argument, separator: "", distinct: false, type: user.returns, user: user)
+            return BoundAggregate(kind: .user, argument: argument, separator: "", distinct: f.distinct, type: user.returns, user: user)
         }
         guard let first = f.arguments.first else { throw SQLError(.binder, "\(name)() needs an argument", at: loc) }
         let arg = try bindExpr(first, scope, mode: .noAggregates("an aggregate's argument"))
