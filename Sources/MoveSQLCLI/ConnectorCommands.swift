@@ -93,7 +93,8 @@ struct ConnectorRun: ParsableCommand {
         }
         values["source"] = source
         values["target"] = target
-        if let namespace { values["namespace"] = namespace }
+        // It goes inside SQL string literals.
+        if let namespace { values["namespace"] = namespace.replacingOccurrences(of: "'", with: "''") }
         for p in connector.parameters where p.required && values[p.name] == nil {
             throw fail("connector \(connector.name) needs \(p.fromOption ?? "--set \(p.name)=…")")
         }
@@ -138,7 +139,16 @@ struct ConnectorRun: ParsableCommand {
         for statement in statements {
             do {
                 for result in try session.execute(statement) {
-                    if case .ok(let message) = result, statement.contains("INSERT") { writeStandardOutput("\(connector.name): \(message)\n") }
+                    guard case .ok(let message) = result, statement.contains("INSERT") else { continue }
+                    writeStandardOutput("\(connector.name): \(message)\n")
+                    // Rows that could not be emitted are said out loud, not only counted.
+                    for part in message.split(separator: ";") where part.hasSuffix("_errors") {
+                        let n = part.trimmingPrefix(" ").prefix { $0.isNumber }
+                        if let count = Int(n), count > 0 {
+                            let table = part.split(separator: " ").last.map(String.init) ?? ""
+                            writeStandardError("warning: \(count) row\(count == 1 ? "" : "s") could not be emitted whole and went to \(table) (see its problem column)\n")
+                        }
+                    }
                 }
             } catch let e as SQLError {
                 for w in session.warnings.drain() { writeStandardError("warning: \(w)\n") }
