@@ -46,7 +46,7 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
-            name: "Connectors",
+            name: "ConnectorRuns",
             dependencies: [
                 "BenchData",
                 .product(name: "Benchmark", package: "benchmark"),
@@ -57,7 +57,7 @@ let package = Package(
                 .product(name: "MoveSQL", package: "movesql"),
                 .product(name: "SQL", package: "movesql"),
             ],
-            path: "Benchmarks/Connectors",
+            path: "Benchmarks/ConnectorRuns",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(

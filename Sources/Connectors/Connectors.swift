@@ -43,14 +43,15 @@ public enum Connectors {
             name: "ts", summary: "Time-Series namespace → one row per event (items as a map), slices from time_slice_metadata, partitioned by day and bucket",
             file: "sql/connectors/ts.sql", sql: text(PackageResources.ts_sql),
             parameters: [
-                .init(name: "source", summary: "the keyspace, catalog.keyspace", fromOption: "--source", required: true),
+                .init(name: "catalog", summary: "the cassandra catalog, from --source catalog.keyspace", fromOption: "--source", required: false),
+                .init(name: "keyspace", summary: "the keyspace, from --source catalog.keyspace", fromOption: "--source", required: true),
                 .init(name: "namespace", summary: "the namespace in time_slice_metadata", fromOption: "--namespace", required: true),
                 .init(name: "target", summary: "the Iceberg table; problems go to <target>_errors", fromOption: "--target", required: true),
                 .init(name: "as_of", summary: "the backup clause", fromOption: "--as-of", required: false),
                 .init(name: "slices", summary: "the slice tables' name pattern (default data_*)", fromOption: nil, required: false),
                 .init(name: "buckets", summary: "bucket(N, time_series_id) partitions (default 16)", fromOption: nil, required: false),
             ],
-            pinnedTable: { ($0["source"] ?? "") + ".time_slice_metadata" },
+            pinnedTable: { "\($0["catalog"] ?? "cassandra").\($0["keyspace"] ?? "").time_slice_metadata" },
             outputs: { p in [p["target"] ?? "", (p["target"] ?? "") + "_errors"] }),
     ]
 

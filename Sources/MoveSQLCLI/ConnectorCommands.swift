@@ -85,13 +85,21 @@ struct ConnectorRun: ParsableCommand {
         }
         var values: [String: String]
         do { values = try ScriptParameters.parse(defines) } catch let e as SQLError { throw fail(e.message) }
-        for (k, _) in values where connector.parameters.first(where: { $0.name == k })?.fromOption != nil {
-            throw fail("\(k) is set by \(connector.parameters.first { $0.name == k }!.fromOption!), not --set")
+        for (k, _) in values where connector.parameters.first(where: { $0.name == k })?.fromOption != nil || k == "source" {
+            throw fail("\(k) is set by \(connector.parameters.first { $0.name == k }?.fromOption ?? "--source"), not --set")
         }
         for (k, _) in values where !connector.parameters.contains(where: { $0.name == k }) {
             throw fail("connector \(connector.name) has no parameter \(k) (\(connector.parameters.map(\.name).joined(separator: ", ")))")
         }
-        values["source"] = source
+        if connector.parameters.contains(where: { $0.name == "keyspace" }) {
+            // A keyspace source: catalog.keyspace.
+            let parts = source.split(separator: ".").map(String.init)
+            guard parts.count == 2 else { throw fail("--source is catalog.keyspace for connector \(connector.name), not \(source)") }
+            values["catalog"] = parts[0]
+            values["keyspace"] = parts[1]
+        } else {
+            values["source"] = source
+        }
         values["target"] = target
         // It goes inside SQL string literals.
         if let namespace { values["namespace"] = namespace.replacingOccurrences(of: "'", with: "''") }

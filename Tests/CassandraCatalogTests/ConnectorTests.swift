@@ -105,7 +105,7 @@ struct ConnectorTests {
         _ = try Self.check(dir, "kv.desc_items_errors", "kv.desc_items_errors", kind: "kv_errors")
 
         // Time-Series, by running the SQL file as a script with parameters.
-        let (status, _, err) = try Self.movesql(["--script", Self.sqlFolder + "/ts.sql", "-D", "source=cassandra.ts", "-D", "namespace=playback",
+        let (status, _, err) = try Self.movesql(["--script", Self.sqlFolder + "/ts.sql", "-D", "keyspace=ts", "-D", "namespace=playback",
                                                  "-D", "target=iceberg.ts.playback_events", "-D", "buckets=8",
                                                  ] + common + ["--init", try Self.schemaInit(dir, "ts")])
         #expect(status == 0, "\(err)")
@@ -130,6 +130,21 @@ struct ConnectorTests {
         #expect(later == 0, "\(laterErr)")
         #expect(laterOut.contains("kv: \(stillLive) rows written over iceberg.kv.later;"), "\(laterOut)")
         #expect(laterErr.contains("TTL reference time 2026-12-31T00:00:00.000Z (SET ttl_reference_time), consistency QUORUM"), "\(laterErr)")
+
+        // A slice the metadata keeps whose table the backup lacks stops the run, naming it.
+        let broken = dir.path + "/broken"
+        try FileManager.default.copyItem(atPath: dir.path + "/backups", toPath: broken)
+        for node in try FileManager.default.contentsOfDirectory(atPath: broken) where node != "index" {
+            let path = "\(broken)/\(node)/20261130T0000/meta/schema.cql"
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            let cut = text.replacing(#/CREATE TABLE ts\.data_20261125 [^;]*;\n/#, with: "")
+            #expect(cut != text)
+            try cut.write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        let (missing, _, missingErr) = try Self.movesql(["connector", "run", "ts", "--source", "cassandra.ts", "--namespace", "playback",
+                                                         "--target", "iceberg.ts.broken", "--backups", broken, "--warehouse", dir.path + "/wh"])
+        #expect(missing != 0)
+        #expect(missingErr.contains("slice data_20261125 (CLOSED, from 2026-11-25 12:00:00) of namespace playback has no table in backup 20261130T0000"), "\(missingErr)")
 
         // Re-running overwrites: the same rows, one more snapshot.
         let (again, out, againErr) = try Self.movesql(["connector", "run", "kv", "--source", "cassandra.kv.items", "--target", "iceberg.kv.items",
@@ -165,6 +180,7 @@ struct ConnectorTests {
         }
         #expect(try error(["connector", "run", "graph", "--source", "cassandra.kv.items", "--target", "iceberg.kv.t"]).contains("no connector graph (kv, ts)"))
         #expect(try error(["connector", "run", "ts", "--source", "cassandra.ts", "--target", "iceberg.ts.t"]).contains("connector ts needs --namespace"))
+        #expect(try error(["connector", "run", "ts", "--source", "cassandra.ts.x", "--namespace", "n", "--target", "iceberg.ts.t"]).contains("--source is catalog.keyspace for connector ts"))
         #expect(try error(["connector", "run", "kv", "--source", "cassandra.kv.items", "--target", "iceberg.kv.t", "--set", "source=x"]).contains("source is set by --source, not --set"))
         #expect(try error(["connector", "run", "kv", "--source", "cassandra.kv.items", "--target", "iceberg.kv.t", "--set", "bukets=4"]).contains("connector kv has no parameter bukets"))
         #expect(try error(["connector", "run", "kv", "--source", "cassandra.kv.items", "--target", "iceberg.t"]).contains("--target is catalog.namespace.table"))

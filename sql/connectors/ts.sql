@@ -2,10 +2,11 @@
 -- items as a map.
 --
 --   movesql connector run ts --source cassandra.ts --namespace playback --target iceberg.ts.playback_events
---   movesql --script sql/connectors/ts.sql -D source=cassandra.ts -D namespace=playback -D target=iceberg.ts.playback_events
+--   movesql --script sql/connectors/ts.sql -D keyspace=ts -D namespace=playback -D target=iceberg.ts.playback_events
 --
 -- Parameters:
---   source     the keyspace (catalog.keyspace) holding time_slice_metadata and the slice tables
+--   catalog    the cassandra catalog (default cassandra)
+--   keyspace   the keyspace holding time_slice_metadata and the slice tables
 --   namespace  the namespace whose slices are read from time_slice_metadata
 --   target     the Iceberg table, overwritten with a full snapshot each run; events that fail
 --              a check go to ${target}_errors, each with its problem
@@ -17,7 +18,8 @@
 --
 -- Slice bounds and bucket settings are each slice's own, from its metadata row, never the
 -- table name or one global configuration. Slices marked DELETED are not read even when their
--- table is still in the backup.
+-- table is still in the backup; a slice not marked DELETED whose table the backup does not
+-- have stops the run (its events cannot be had, and a snapshot without them would look whole).
 
 CREATE TABLE IF NOT EXISTS ${target} (
     time_series_id VARCHAR NOT NULL,
@@ -58,8 +60,15 @@ WITH slices AS (
     SELECT table_name, start_time, end_time, status,
            CAST(json_extract_string(metadata, '$.secondsPerTimeBucket') AS BIGINT) AS seconds_per_time_bucket,
            CAST(json_extract_string(metadata, '$.eventBuckets') AS INTEGER) AS event_buckets
-    FROM ${source}.time_slice_metadata ${as_of:-}
+    FROM ${catalog:-cassandra}.${keyspace}.time_slice_metadata ${as_of:-}
     WHERE namespace = '${namespace}'
+),
+missing_slices AS (
+    SELECT error('slice ' || s.table_name || ' (' || s.status || ', from ' || CAST(s.start_time AS VARCHAR) || ') of namespace ${namespace}'
+                 || ' has no table in backup ' || b.backup || ' of ${catalog:-cassandra}.${keyspace}') AS failure
+    FROM slices s, (SELECT DISTINCT backup_source().backup AS backup FROM ${catalog:-cassandra}.${keyspace}.time_slice_metadata ${as_of:-}) AS b
+    WHERE s.status <> 'DELETED' AND s.table_name NOT IN (
+        SELECT table_name FROM ${catalog:-cassandra}.system.tables WHERE backup = b.backup AND keyspace_name = '${keyspace}')
 ),
 events AS (
     -- The items of every slice table, values decoded, grouped into events as they stream:
@@ -70,7 +79,7 @@ events AS (
                event_item_key, d.value AS event_item_value, write_ts, d.problem AS problem
         FROM (SELECT backup_source()."table" AS _time_slice, backup_source() AS src, time_series_id, time_bucket, event_bucket,
                      event_time, event_id, event_item_key, kv_decode(event_item_value, value_metadata) AS d, last_modified() AS write_ts
-              FROM ${source}."${slices:-data_*}" ${as_of:-}) AS items
+              FROM ${catalog:-cassandra}.${keyspace}."${slices:-data_*}" ${as_of:-}) AS items
     ))
 ),
 checked AS (
@@ -97,4 +106,6 @@ SELECT time_series_id, event_time, event_id, items, item_count, write_ts, _time_
        {'cluster': src.cluster, 'keyspace': src.keyspace, 'backup': src.backup, 'snapshot_ts': src.snapshot_ts} AS _source,
        checked_problem AS problem
 FROM checked
-WHERE status IS DISTINCT FROM 'DELETED';
+WHERE status IS DISTINCT FROM 'DELETED'
+  -- Evaluated before any row is written: fails the statement if a slice's table is missing.
+  AND (SELECT count(failure) FROM missing_slices) = 0;

@@ -180,6 +180,15 @@ enum ExtraBuiltins {
                 return .null
             }
         }
+        // error(message): fails the statement when a row reaches it (DuckDB's error()); a
+        // query states a condition its input must meet this way.
+        r.register("error") { t in
+            guard t.count == 1 else { return nil }
+            return BoundFunction(name: "error", returnType: .null) { args, count in
+                if count > 0 { throw runtimeError(args[0].isNull(0) ? "error()" : ValueText.render(args[0].value(at: 0))) }
+                return Column.constant(.null, type: .null, count: 0)
+            }
+        }
         r.register("epoch_ms") { t in
             guard t.count == 1 else { return nil }
             if S.isInt(t[0]) { return S.strict("epoch_ms", returns: .timestamp) { a in .timestamp(S.int(a[0]) * 1000) } }
