@@ -49,14 +49,14 @@ let benchmarks: @Sendable () -> Void = {
     let config = Benchmark.Configuration(metrics: [.wallClock, .peakMemoryResident, .mallocCountTotal], maxDuration: .seconds(30), maxIterations: 3)
     let cases: [(String, [String: String])] = [
         ("kv", ["source": "cassandra.kv.items", "target": "iceberg.kv.items", "as_of": ""]),
-        ("ts", ["source": "cassandra.ts", "namespace": "playback", "target": "iceberg.ts.playback_events", "as_of": ""]),
+        ("ts", ["keyspace": "ts", "namespace": "playback", "target": "iceberg.ts.playback_events", "as_of": ""]),
     ]
     for (name, parameters) in cases {
         let connector = Connectors.named(name)!
         let warehouse = dataRoot.appendingPathComponent("connectors-warehouse-\(name)")
         try? FileManager.default.removeItem(at: warehouse)
         let rows = try! run(connector, parameters, backups: backups, warehouse: warehouse)
-        Benchmark("connector \(name): \(parameters["source"]!) → \(parameters["target"]!) (\(rows) rows)", configuration: config) { benchmark in
+        Benchmark("connector \(name): \(parameters["source"] ?? "cassandra." + parameters["keyspace"]!) → \(parameters["target"]!) (\(rows) rows)", configuration: config) { benchmark in
             for _ in benchmark.scaledIterations { blackHole(try run(connector, parameters, backups: backups, warehouse: warehouse)) }
         }
     }
