@@ -149,10 +149,18 @@ public struct Column: Sendable {
                 o.append(Int32(b.count))
             }
             gathered = .bytes(offsets: o, bytes: b)
-        case .list, .structure:
-            var builder = ColumnBuilder(type: type, capacity: indices.count)
-            for i in indices { builder.append(value(at: i)) }
-            return builder.finish()
+        case .structure(let children):
+            // Field by field: no value built per row.
+            gathered = .structure(children.map { $0.take(indices) })
+        case .list(let offsets, let values):
+            var o: [Int32] = [0]
+            o.reserveCapacity(indices.count + 1)
+            var child: [Int] = []
+            for i in indices {
+                child.append(contentsOf: Int(offsets[i])..<Int(offsets[i + 1]))
+                o.append(Int32(child.count))
+            }
+            gathered = .list(offsets: o, values: values.take(child))
         }
         return Column(type: type, count: indices.count, validity: newValidity, data: gathered)
     }

@@ -48,6 +48,9 @@ public enum Executor {
             return BatchesOperator(batches(expanded, schema))
         case .window(let p, let windows, let schema):
             return BatchesOperator(try Windowing.run(try build(p, context), windows, schema: schema))
+        case .setOperation(.union, true, let l, let r, let schema):
+            // UNION ALL streams: the left arm's batches, then the right's; nothing is held.
+            return ConcatOperator([try build(l, context), try build(r, context)], schema: schema)
         case .setOperation(let op, let all, let l, let r, let schema):
             return BatchesOperator(try setOperation(op, all: all, try build(l, context), try build(r, context), schema: schema))
         }
@@ -201,6 +204,26 @@ public enum Executor {
             }
             return batches(out, schema)
         }
+    }
+}
+
+/// The batches of several inputs one after another, each column in the schema's type (the
+/// binder has coerced the arms; a cast is only a safety net).
+final class ConcatOperator: Operator {
+    private let inputs: [Operator]
+    private let schema: [Field]
+    private var index = 0
+    init(_ inputs: [Operator], schema: [Field]) {
+        self.inputs = inputs
+        self.schema = schema
+    }
+    func next() throws -> Batch? {
+        while index < inputs.count {
+            guard let b = try inputs[index].next() else { index += 1; continue }
+            guard b.columns.enumerated().contains(where: { $0.element.type != schema[$0.offset].type }) else { return b }
+            return Batch(columns: try b.columns.enumerated().map { try Cast.cast($0.element, to: schema[$0.offset].type, isTry: false) }, count: b.count)
+        }
+        return nil
     }
 }
 

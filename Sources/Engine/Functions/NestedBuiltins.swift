@@ -162,6 +162,14 @@ enum NestedBuiltins {
 
     static func fieldAccess(_ index: Int, _ type: DataType) -> BoundFunction {
         BoundFunction(name: "struct_extract_\(index)", returnType: type) { args, count in
+            // A struct column holds its fields as columns: the field is that column, null
+            // where the struct is (no value built per row).
+            if case .structure(let children) = args[0].data, index < children.count, children[index].type == type, children[index].count == count {
+                let child = children[index]
+                guard let parent = args[0].validity else { return child }
+                let validity = child.validity.map { $0 & parent } ?? parent
+                return Column(type: type, count: count, validity: validity, data: child.data)
+            }
             var b = ColumnBuilder(type: type, capacity: count)
             for i in 0..<count {
                 if case .structure(let items) = args[0].value(at: i), index < items.count { b.append(items[index]) } else { b.appendNull() }
