@@ -25,27 +25,34 @@ build: deps
 	$(SWIFT) build -c release --product movesql
 
 ## The main job: a small three-node backup (synthesized once, with its expected tables) moved
-## with SQL from the cassandra catalog into Iceberg tables in ./warehouse (SQLite catalog
-## ./warehouse/catalog.db, the layout pyiceberg's SqlCatalog opens), then the demo SSTables
+## into Iceberg tables in ./warehouse (SQLite catalog ./warehouse/catalog.db, the layout
+## pyiceberg's SqlCatalog opens) — a table with SQL from the cassandra catalog, then the
+## Key-Value and Time-Series namespaces through their connectors — then the demo SSTables
 ## dumped as JSON rows.
 DEMO_CLUSTER := .build/demo-cluster
 WAREHOUSE ?= ./warehouse
 demo: build
-	@[ -f $(DEMO_CLUSTER)/synth.json ] || \
-		.build/release/movesql backup synth --out $(DEMO_CLUSTER) --size-mb 2 --wide-rows 2000 --chunked-values 1
+	@[ -f $(DEMO_CLUSTER)/expected/connectors/kv.items.jsonl ] || { rm -rf $(DEMO_CLUSTER); \
+		.build/release/movesql backup synth --out $(DEMO_CLUSTER) --size-mb 20 --wide-rows 2000 --chunked-values 3; }
 	.build/release/movesql --backups $(DEMO_CLUSTER)/backups --warehouse $(WAREHOUSE) -e "\
 		SELECT name, started, complete, nodes, size_bytes FROM cassandra.system.backups; \
 		CREATE SCHEMA IF NOT EXISTS iceberg.demo; \
 		CREATE OR REPLACE TABLE iceberg.demo.items AS \
-			SELECT id, key, value, value_metadata, writetime(value) AS written FROM cassandra.kv.items; \
-		CREATE OR REPLACE TABLE iceberg.demo.events AS \
-			SELECT *, writetime(event_item_value) AS written FROM cassandra.ts.wide_data_20261128_0; \
+			SELECT id, key, value, value_metadata, writetime(value) AS written FROM cassandra.kv.items"
+	.build/release/movesql connector run kv --source cassandra.kv.items --target iceberg.demo.kv_items \
+		--backups $(DEMO_CLUSTER)/backups --warehouse $(WAREHOUSE)
+	.build/release/movesql connector run ts --source cassandra.ts --namespace playback --target iceberg.demo.playback_events \
+		--backups $(DEMO_CLUSTER)/backups --warehouse $(WAREHOUSE)
+	.build/release/movesql --warehouse $(WAREHOUSE) -e "\
 		SHOW TABLES; \
-		SELECT count(*) AS items, count(DISTINCT id) AS ids, max(written) AS latest_write FROM iceberg.demo.items; \
-		SELECT committed_at, snapshot_id, operation, summary['total-records'] AS total_records FROM iceberg.demo.\"items\$$snapshots\""
+		SELECT codec, chunk_count > 0 AS chunked, count(*) AS items, sum(value_len) AS bytes, max(write_ts) AS latest_write \
+			FROM iceberg.demo.kv_items GROUP BY 1, 2 ORDER BY 1, 2; \
+		SELECT id, problem FROM iceberg.demo.kv_items_errors; \
+		SELECT _time_slice, count(*) AS events, sum(item_count) AS items FROM iceberg.demo.playback_events GROUP BY 1 ORDER BY 1; \
+		SELECT committed_at, snapshot_id, operation, summary['total-records'] AS total_records FROM iceberg.demo.\"kv_items\$$snapshots\""
 	@echo "Open the tables with pyiceberg (pip install 'pyiceberg[sql-sqlite]' pyarrow):"
-	@echo "  python3 -c \"from pyiceberg.catalog.sql import SqlCatalog; c = SqlCatalog('default', uri='sqlite:///$$(realpath $(WAREHOUSE))/catalog.db', warehouse='file://$$(realpath $(WAREHOUSE))'); print(c.load_table('demo.items').scan().to_arrow())\""
-	@echo "or their files with DuckDB: SELECT count(*) FROM read_parquet('$$(realpath $(WAREHOUSE))/demo/items/data/*.parquet')"
+	@echo "  python3 -c \"from pyiceberg.catalog.sql import SqlCatalog; c = SqlCatalog('default', uri='sqlite:///$$(realpath $(WAREHOUSE))/catalog.db', warehouse='file://$$(realpath $(WAREHOUSE))'); print(c.load_table('demo.kv_items').scan().to_arrow())\""
+	@echo "or their files with DuckDB: SELECT count(*) FROM read_parquet('$$(realpath $(WAREHOUSE))/demo/kv_items/data/*/*.parquet')"
 	python3 scripts/make_demo_sstables.py $(DEMO_DIR)
 	.build/release/movesql sstable describe $(DEMO_DIR)/nb-1-big-Data.db
 	.build/release/movesql sstable dump --schema $(DEMO_DIR)/schema.cql --reference-time 2026-01-01T00:00:00Z $(DEMO_DIR)
