@@ -190,6 +190,6 @@ final class ChunkSetStream: BatchStream {
             }
         }
         guard sets > 0 else { return nil }
-        return Batch(columns: builders.map { $0.finish() }, count: builders.first.map { _ in sets } ?? 0)
+        return Batch(columns: builders.map { $0.finish() }, count: sets)
     }
 }

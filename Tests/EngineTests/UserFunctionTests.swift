@@ -104,6 +104,14 @@ struct UserFunctionTests {
         #expect(try values(s, "SELECT count_nulls(DISTINCT maybe), weighted_avg(DISTINCT CAST(i % 10 AS DOUBLE), 1.0) FROM big") == [[.int(1), .double(4.5)]])
         #expect(try values(s, "SELECT i % 2 AS k, weighted_avg(DISTINCT CAST(i % 4 AS DOUBLE), 1.0) FROM big GROUP BY k ORDER BY k")
             == [[.int(0), .double(1.0)], [.int(1), .double(2.0)]])
+        // OVER: over each row's frame — the running default, an explicit ROWS frame, partitions.
+        #expect(try values(s, "SELECT i, weighted_avg(CAST(i AS DOUBLE), 1.0) OVER (ORDER BY i) FROM generate_series(1, 4) AS g(i) ORDER BY i")
+            == [[.int(1), .double(1.0)], [.int(2), .double(1.5)], [.int(3), .double(2.0)], [.int(4), .double(2.5)]])
+        #expect(try values(s, "SELECT i, weighted_avg(CAST(i AS DOUBLE), 1.0) OVER (ORDER BY i ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM generate_series(1, 4) AS g(i) ORDER BY i")
+            == [[.int(1), .double(1.0)], [.int(2), .double(1.5)], [.int(3), .double(2.5)], [.int(4), .double(3.5)]])
+        #expect(try values(s, "SELECT i, count_nulls(CASE WHEN i > 2 THEN NULL ELSE i END) OVER (PARTITION BY i % 2) FROM generate_series(1, 6) AS g(i) ORDER BY i")
+            == [[.int(1), .int(2)], [.int(2), .int(2)], [.int(3), .int(2)], [.int(4), .int(2)], [.int(5), .int(2)], [.int(6), .int(2)]])
+        #expect(failure(s, "SELECT weighted_avg(DISTINCT 1.0, 1.0) OVER () FROM big").contains("DISTINCT in a window is not supported"))
         let bad = failure(s, "SELECT weighted_avg(CAST(i AS DOUBLE), CAST(5 - i AS DOUBLE)) FROM generate_series(1, 9) AS g(i)")
         #expect(bad.contains("aggregate weighted_avg failed in update with (6.0, -1.0): a negative weight"), "\(bad)")
     }

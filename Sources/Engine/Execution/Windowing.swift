@@ -79,7 +79,7 @@ enum Windowing {
         }
         var dense = 0
         let aggregateKinds: [BoundWindow.Kind: BoundAggregate.Kind] = [.count: .count, .sum: .sum, .min: .min, .max: .max, .avg: .avg]
-        let bound = BoundAggregate(kind: aggregateKinds[w.kind] ?? .count, argument: nil, separator: "", distinct: false, type: w.type)
+        let bound = w.aggregate ?? BoundAggregate(kind: aggregateKinds[w.kind] ?? .count, argument: nil, separator: "", distinct: false, type: w.type)
         let startsAtPartition = w.frame?.start == nil
         var running = Aggregation.State()
         var folded = 0
@@ -102,7 +102,7 @@ enum Windowing {
                 out[row] = f.isEmpty ? .null : args[members[f.upperBound - 1]][0]
             case .countStar:
                 out[row] = .int(Int64(frame(i).count))
-            case .count, .sum, .min, .max, .avg:
+            case .count, .sum, .min, .max, .avg, .user:
                 let f = frame(i)
                 if startsAtPartition {
                     // Frames that all start at the partition's first row only grow: fold the

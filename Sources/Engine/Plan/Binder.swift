@@ -652,7 +652,17 @@ final class Binder {
             guard let a = args.first else { throw SQLError(.binder, "\(name) needs an argument", at: loc) }
             kind = name == "min" ? .min : .max; type = a.type
         default:
-            throw SQLError(.binder, "\(name) is not a window function", at: loc)
+            guard !Self.aggregateNames.contains(name), registry.aggregate(name) != nil else {
+                throw SQLError(.binder, "\(name) is not a window function", at: loc)
+            }
+            // A registered aggregate over each row's frame: bound as the aggregate it is.
+            if f.distinct { throw SQLError(.unsupported, "DISTINCT in a window is not supported (\(name))", at: loc) }
+            var plain = f
+            plain.over = nil
+            let aggregate = try bindAggregateCall(plain, scope, at: loc)
+            guard let argument = aggregate.argument else { throw SQLError(.binder, "\(name) needs its arguments", at: loc) }
+            return BoundWindow(kind: .user, arguments: [argument], partitionBy: partition, orderBy: order,
+                               frame: try parseFrame(over.frame, at: loc), type: aggregate.type, aggregate: aggregate)
         }
         return BoundWindow(kind: kind, arguments: args, partitionBy: partition, orderBy: order, frame: try parseFrame(over.frame, at: loc), type: type)
     }

@@ -35,6 +35,8 @@ public struct BoundWindow: Sendable {
     public enum Kind: String, Sendable {
         case rowNumber = "row_number", rank, denseRank = "dense_rank", lag, lead, firstValue = "first_value", lastValue = "last_value"
         case sum, count, countStar = "count_star", min, max, avg
+        /// A registered aggregate (`aggregate`) over the frame.
+        case user
     }
 
     /// Rows relative to the current one; nil = unbounded.
@@ -51,6 +53,8 @@ public struct BoundWindow: Sendable {
     /// the current row's peers with it).
     public var frame: Frame?
     public var type: DataType
+    /// For `.user`: the aggregate, whose argument is `arguments[0]`.
+    var aggregate: BoundAggregate? = nil
 }
 
 public struct SortKey: Sendable {
