@@ -15,8 +15,9 @@ struct MoveSQL: ParsableCommand {
         discussion: """
         With -e or --script, runs SQL in one session and prints each query's result; with \
         neither, reads SQL from standard input, or, at a terminal, starts an interactive prompt \
-        (history in ~/.movesql_history). `movesql sstable …` reads and writes SSTables directly; \
-        `movesql backup …` makes backups.
+        (history in ~/.movesql_history). `movesql connector …` moves a data model (Key-Value, \
+        Time-Series) with its connector; `movesql sstable …` reads and writes SSTables directly; \
+        `movesql backup …` makes backups; `movesql iceberg …` maintains Iceberg tables.
         """,
         subcommands: [SSTableCommand.self, BackupCommand.self, IcebergCommand.self, ConnectorCommand.self]
     )
