@@ -108,7 +108,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EngineTests",
-            dependencies: ["Engine", "SQL", "Columnar", "MoveSQL"],
+            dependencies: ["Engine", "SQL", "Columnar", "MoveSQL", "Threads"],
             exclude: ["Plugins/test_plugin.c"]
         ),
     ]

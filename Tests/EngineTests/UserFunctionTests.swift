@@ -3,6 +3,10 @@ import Engine
 import MoveSQL
 import SQL
 import Testing
+import Threads
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Functions a program registers: bound by declared types, vectorized or row at a time,
 /// their failures naming the function, the row and the arguments; SHOW FUNCTIONS lists them.
@@ -217,6 +221,35 @@ struct UserFunctionTests {
         #expect(failure(s, "SELECT count(*) FROM labels(5000, 'boom')").contains("table function labels failed in its batch 3: no more labels"))
         #expect(failure(s, "SELECT * FROM wrong()").contains("produced a VARCHAR column x; it declared BIGINT"))
         #expect(try values(s, "SHOW FUNCTIONS").contains([.string("sessions"), .string("table"), .string("sessions((query), BIGINT) -> TABLE")]))
+    }
+
+    /// A table of 8 partitions that records the threads that open them.
+    final class ThreadProbe: TableProvider, @unchecked Sendable {
+        let schema = [Field("who", .varchar), Field("t", .bigint)]
+        let lock = Monitor()
+        var threads = Set<UInt>()
+        var estimatedRows: Int? { 8 }
+        struct Part: ScanPartition {
+            let probe: ThreadProbe
+            let i: Int
+            func open() throws -> BatchStream {
+                probe.lock.withLock { _ = probe.threads.insert(UInt(pthread_self())) }
+                var who = ColumnBuilder(type: .varchar), t = ColumnBuilder(type: .bigint)
+                who.append(.string("u")); t.append(int64: Int64(i))
+                return BatchListStream([Batch(columns: [who.finish(), t.finish()], count: 1)])
+            }
+        }
+        func partitions(_ request: ScanRequest) throws -> [ScanPartition] { (0..<8).map { Part(probe: self, i: $0) } }
+    }
+
+    @Test(.enabled(if: ExecutionContext.processorCount > 1, "needs more than one core to tell one thread from several"))
+    func tableFunctionInputsRunAsTheSessionSays() throws {
+        let s = Self.withTableFunctions()
+        let probe = ThreadProbe()
+        try s.catalog.create("probe", probe)
+        _ = try s.execute("SET threads = 1")
+        #expect(try values(s, "SELECT count(*) FROM sessions((SELECT who, t FROM probe), 1)") == [[.int(1)]])
+        #expect(probe.threads.count == 1, "SET threads = 1 reads the input on one thread, not \(probe.threads.count)")
     }
 
     @Test func showFunctionsListsEveryKind() throws {

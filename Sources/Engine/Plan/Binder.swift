@@ -481,7 +481,10 @@ final class Binder {
             do { schema = try f.schema(values, input?.schema) } catch let e as SQLError {
                 throw SQLError(.binder, "table function \(name): \(e.message)", at: location)
             }
-            let table = TableFunctionTable(function: f, arguments: values, input: input, schema: schema, context: ExecutionContext())
+            // The input query runs as the session's queries do (SET threads).
+            let threads = context.settings["threads"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
+            let table = TableFunctionTable(function: f, arguments: values, input: input, schema: schema,
+                                           context: threads.map { ExecutionContext(threads: $0) } ?? ExecutionContext())
             return .scan(name: name, table: table, request: ScanRequest(), schema: schema)
         }
     }
