@@ -68,6 +68,15 @@ public enum KeyValueFunctions {
             if case .blob(let b) = v[1] { bytes = b }
             let m: KVValueMetadata
             do { m = try KVValueMetadata(decoding: bytes) } catch { return .structure([.null, .string("value_metadata does not decode: \(error)")]) }
+            // What the metadata says of the stored bytes (0: not said) is checked before they
+            // are trusted: a damaged value is the row's problem, never a wrong value.
+            if m.totalLength != 0 && UInt64(stored.count) != m.totalLength {
+                return .structure([.null, .string("the value holds \(stored.count) stored bytes; value_metadata says \(m.totalLength)")])
+            }
+            if m.checksum != 0 {
+                let crc = CRC32C.checksum(stored)
+                if crc != m.checksum { return .structure([.null, .string("the value's CRC-32C is \(crc); value_metadata says \(m.checksum)")]) }
+            }
             if m.codec == .none { return .structure([.blob(stored), .null]) }
             guard m.uncompressedLength <= 1 << 31 else { return .structure([.null, .string("an uncompressed length of \(m.uncompressedLength)")]) }
             do {

@@ -138,12 +138,23 @@ struct KeyValueFunctionTests {
         // Plain values pass through; a NULL metadata is a plain value.
         #expect(try values(s, "SELECT kv_decode(unhex('0102'), NULL)") == [[.structure([.blob([1, 2]), .null])]])
         // Damaged stored bytes and damaged metadata are problems of the row, not failures of the query.
-        let bad = try values(s, "SELECT kv_decode(unhex('\(Self.hex(Array(stored.prefix(stored.count / 2))))'), unhex('\(Self.hex(meta.encoded()))')).problem")
+        // Metadata that says nothing of the stored bytes: the codec finds the damage.
+        var loose = meta
+        loose.totalLength = 0
+        loose.checksum = 0
+        let bad = try values(s, "SELECT kv_decode(unhex('\(Self.hex(Array(stored.prefix(stored.count / 2))))'), unhex('\(Self.hex(loose.encoded()))')).problem")
         #expect("\(bad)".contains("LZ4 value does not decompress"), "\(bad)")
         var wrong = meta
         wrong.uncompressedLength += 1
         let short = try values(s, "SELECT kv_decode(unhex('\(Self.hex(stored))'), unhex('\(Self.hex(wrong.encoded()))')).problem")
         #expect("\(short)".contains("value_metadata says \(value.count + 1)"), "\(short)")
+        // A stored value the metadata's length or CRC-32C disowns is a problem, not a value.
+        var flipped = stored
+        flipped[flipped.count / 2] ^= 0x40
+        let crc = try values(s, "SELECT kv_decode(unhex('\(Self.hex(flipped))'), unhex('\(Self.hex(meta.encoded()))')).problem")
+        #expect("\(crc)".contains("CRC-32C is") && "\(crc)".contains("value_metadata says \(meta.checksum)"), "\(crc)")
+        let length = try values(s, "SELECT kv_decode(unhex('\(Self.hex(stored + [0]))'), unhex('\(Self.hex(meta.encoded()))')).problem")
+        #expect("\(length)".contains("the value holds \(stored.count + 1) stored bytes; value_metadata says \(stored.count)"), "\(length)")
         let garbage = try values(s, "SELECT kv_decode(unhex('00'), unhex('ffffffff')).problem")
         #expect("\(garbage)".contains("value_metadata does not decode"), "\(garbage)")
     }
