@@ -141,10 +141,10 @@ struct ConnectorRun: ParsableCommand {
             writeStandardOutput(text)
             return
         }
-        var statements = ["CREATE SCHEMA IF NOT EXISTS \(targetParts[0]).\(targetParts[1])"]
-        statements += Parser.splitStatements(text)
+        var statements = [(text: "CREATE SCHEMA IF NOT EXISTS \(targetParts[0]).\(targetParts[1])", start: SourceLocation?.none)]
+        statements += Parser.statements(text).map { ($0.text, $0.start) }
         let started = monotonicSeconds()
-        for statement in statements {
+        for (statement, start) in statements {
             do {
                 for result in try session.execute(statement) {
                     guard case .ok(let message) = result, statement.contains("INSERT") else { continue }
@@ -160,7 +160,8 @@ struct ConnectorRun: ParsableCommand {
                 }
             } catch let e as SQLError {
                 for w in session.warnings.drain() { writeStandardError("warning: \(w)\n") }
-                throw fail("\(connector.file): " + e.render(source: statement))
+                // At its line of the connector's file (parameters fill in place, lines stay).
+                throw fail("\(connector.file): " + (start.map { e.located(in: $0).render(source: text) } ?? e.render(source: statement)))
             }
             for n in session.notes.drain() { writeStandardError("note: \(n)\n") }
             for w in session.warnings.drain() { writeStandardError("warning: \(w)\n") }

@@ -77,7 +77,7 @@ struct MoveSQL: ParsableCommand {
             return
         }
         var failed = false
-        for statement in Parser.splitStatements(text) {
+        for (statement, start) in Parser.statements(text) {
             let started = monotonicSeconds()
             do {
                 let results = try session.execute(statement)
@@ -91,7 +91,8 @@ struct MoveSQL: ParsableCommand {
             } catch let e as SQLError {
                 out.flush()
                 for w in session.warnings.drain() { writeStandardError("warning: \(w)\n") }
-                writeStandardError("error: " + e.render(source: statement) + "\n")
+                // Where it is in the whole text: the script's line, not the statement's.
+                writeStandardError("error: " + (script.map { "\($0): " } ?? "") + e.located(in: start).render(source: text) + "\n")
                 failed = true
                 break
             }
@@ -186,9 +187,9 @@ struct SessionOptions: ParsableArguments {
                 throw ExitCode(1)
             }
             let text = String(decoding: bytes, as: UTF8.self)
-            for statement in Parser.splitStatements(text) {
+            for (statement, start) in Parser.statements(text) {
                 do { _ = try session.execute(statement) } catch let e as SQLError {
-                    writeStandardError("error: \(path): " + e.render(source: statement) + "\n")
+                    writeStandardError("error: \(path): " + e.located(in: start).render(source: text) + "\n")
                     throw ExitCode(1)
                 }
             }

@@ -1123,18 +1123,23 @@ extension Parser {
     /// Splits a script into statement texts at `;` outside strings, quoted names and
     /// comments (using the lexer, so the rules are the parser's own). Text that does not
     /// lex stays one piece, so that its error is reported when it is parsed.
-    public static func splitStatements(_ sql: String) -> [String] {
-        guard let tokens = try? Lexer.tokenize(sql) else { return [sql] }
+    public static func splitStatements(_ sql: String) -> [String] { statements(sql).map(\.text) }
+
+    /// The statements of a script and where each starts in it, so that an error in one can be
+    /// shown at its line of the whole script (`SQLError.located(in:)`).
+    public static func statements(_ sql: String) -> [(text: String, start: SourceLocation)] {
+        let origin = SourceLocation(line: 1, column: 1, offset: 0)
+        guard let tokens = try? Lexer.tokenize(sql) else { return [(sql, origin)] }
         let scalars = Array(sql.unicodeScalars)
-        var pieces: [String] = []
-        var start = 0
+        var pieces: [(text: String, start: SourceLocation)] = []
+        var start = origin
         for t in tokens where t.isSymbol(";") {
-            pieces.append(String(String.UnicodeScalarView(scalars[start..<t.location.offset])))
-            start = t.location.offset + 1
+            pieces.append((String(String.UnicodeScalarView(scalars[start.offset..<t.location.offset])), start))
+            start = SourceLocation(line: t.location.line, column: t.location.column + 1, offset: t.location.offset + 1)
         }
-        pieces.append(String(String.UnicodeScalarView(scalars[start...])))
+        pieces.append((String(String.UnicodeScalarView(scalars[start.offset...])), start))
         return pieces.filter { piece in
-            guard let toks = try? Lexer.tokenize(piece) else { return true }
+            guard let toks = try? Lexer.tokenize(piece.text) else { return true }
             return toks.count > 1
         }
     }

@@ -42,6 +42,13 @@ public struct SQLError: Error, Sendable, CustomStringConvertible {
         return "\(kind.rawValue): \(message)"
     }
 
+    /// The error of a statement that starts at `start` of a larger text, located in that text.
+    public func located(in start: SourceLocation) -> SQLError {
+        guard let l = location, l.line > 0 else { return self }
+        return SQLError(kind, message, at: SourceLocation(line: l.line + start.line - 1, column: l.line == 1 ? l.column + start.column - 1 : l.column,
+                                                          offset: l.offset + start.offset))
+    }
+
     /// The message, then the offending line of `source` with a caret under the column.
     public func render(source: String) -> String {
         guard let l = location, l.line > 0 else { return description }

@@ -189,6 +189,11 @@ struct ConnectorTests {
         #expect(try error(["connector", "run", "kv", "--source", "cassandra.kv.nothing", "--target", "iceberg.kv.t"]).contains("cassandra.kv.nothing does not exist"))
         #expect(try error(["connector", "run", "kv", "--source", "cassandra.kv.items", "--target", "iceberg.kv.t", "--consistency", "TWO"]).contains("consistency 'TWO' is not one of ALL, QUORUM, ONE"))
         #expect(try error(["connector", "run", "kv", "--source", "cassandra.kv.items", "--target", "iceberg.kv.t", "--ttl-reference-time", "soon"]).contains("ttl_reference_time 'soon' is not a timestamp"))
+        // A source of the wrong shape: the error is at its line of the connector's file.
+        let kvSQL = try String(contentsOfFile: Self.sqlFolder + "/kv.sql", encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let line = (kvSQL.firstIndex { $0.contains("SELECT id, key AS item_key, value, value_metadata") } ?? 0) + 1
+        let shape = try error(["connector", "run", "kv", "--source", "cassandra.kv.items_chunk", "--target", "iceberg.kv.t"])
+        #expect(shape.contains("sql/connectors/kv.sql: binder error at line \(line), column 40: column value_metadata not found"), "\(shape)")
         // A script run without a parameter it needs says which, where.
         let noTarget = try error(["--script", Self.sqlFolder + "/kv.sql", "-D", "source=cassandra.kv.items"])
         #expect(noTarget.contains("${target} has no value: pass -D target=…"), "\(noTarget)")

@@ -134,6 +134,24 @@ struct ParserTests {
         }
     }
 
+    @Test func statementErrorsPointAtTheirLineOfTheScript() throws {
+        let script = "SELECT 1;\n-- a comment\nSELECT 2; SELECT a,\n  b +\nFROM t;\n"
+        let pieces = Parser.statements(script)
+        #expect(pieces.map(\.start.line) == [1, 1, 3], "\(pieces)")
+        #expect(pieces[2].text == " SELECT a,\n  b +\nFROM t")
+        do {
+            _ = try Parser.parse(pieces[2].text)
+            Issue.record("no error")
+        } catch let e as SQLError {
+            let whole = e.located(in: pieces[2].start)
+            #expect(whole.location?.line == 5 && whole.location?.column == 1, "\(whole)")
+            #expect(whole.render(source: script).hasSuffix("\n  FROM t;\n  ^"), "\(whole.render(source: script))")
+            // An error on the statement's first line keeps its column in the script's line.
+            let first = SQLError(.binder, "x", at: SourceLocation(line: 1, column: 2, offset: 1)).located(in: pieces[2].start)
+            #expect(first.location == SourceLocation(line: 3, column: 11, offset: pieces[2].start.offset + 1), "\(first)")
+        }
+    }
+
     @Test(arguments: [
         ("SELEC 1", 1), ("SELECT (1", 10), ("SELECT 'abc", 8), ("SELECT 1 FROM t WHERE", 22), ("SELECT 1a", 9),
         ("CREATE TABLE t (a)", 17), ("SELECT * FROM a JOIN b", 23), ("SELECT CASE END", 13),
