@@ -150,12 +150,8 @@ struct ConnectorRun: ParsableCommand {
                     guard case .ok(let message) = result, statement.contains("INSERT") else { continue }
                     writeStandardOutput("\(connector.name): \(message)\n")
                     // Rows that could not be emitted are said out loud, not only counted.
-                    for part in message.split(separator: ";") where part.hasSuffix("_errors") {
-                        let n = part.trimmingPrefix(" ").prefix { $0.isNumber }
-                        if let count = Int(n), count > 0 {
-                            let table = part.split(separator: " ").last.map(String.init) ?? ""
-                            writeStandardError("warning: \(count) row\(count == 1 ? "" : "s") could not be emitted whole and went to \(table) (see its problem column)\n")
-                        }
+                    for (table, count) in session.lastWrites where table.hasSuffix("_errors") && count > 0 {
+                        writeStandardError("warning: \(count) row\(count == 1 ? "" : "s") could not be emitted whole and went to \(table) (see its problem column)\n")
                     }
                 }
             } catch let e as SQLError {

@@ -34,13 +34,11 @@ func run(_ connector: Connector, _ parameters: [String: String], backups: URL, w
     try IcebergCatalog.install(in: session, warehouse: warehouse.path, environment: [:])
     let target = parameters["target"]!.split(separator: ".")
     _ = try session.execute("CREATE SCHEMA IF NOT EXISTS \(target[0]).\(target[1])")
-    var written = 0
     for statement in Parser.splitStatements(try ScriptParameters.substitute(connector.sql, parameters)) {
-        for case .ok(let message) in try session.execute(statement) where message.contains(" rows written over ") {
-            written = Int(message.prefix { $0.isNumber }) ?? 0
-        }
+        _ = try session.execute(statement)
     }
-    return written
+    // The target is the first table the one-pass insert writes.
+    return session.lastWrites.first?.rows ?? 0
 }
 
 let benchmarks: @Sendable () -> Void = {

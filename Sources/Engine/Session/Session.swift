@@ -25,6 +25,9 @@ public final class Session {
     /// What the statements read, as their catalogs describe it (`notes.drain()`): the CLI
     /// prints them after statements that write.
     public let notes = WarningList()
+    /// The rows the last INSERT committed, per table in the order written (one entry, or one
+    /// per INTO of a multi-table insert): what a caller counts, without reading the message.
+    public private(set) var lastWrites: [(table: String, rows: Int)] = []
 
     public init(catalog: Catalog = Catalog(), registry: FunctionRegistry = FunctionRegistry()) {
         self.catalog = catalog
@@ -271,6 +274,7 @@ public final class Session {
             throw error
         }
         var committed: [String] = []
+        lastWrites = []
         for (n, i) in intos.joined().enumerated() {
             do {
                 try i.write!.commit()
@@ -280,6 +284,7 @@ public final class Session {
                 throw SQLError(.runtime, "INSERT \(first ? "FIRST" : "ALL"): the commit of \(i.target.display) failed (\(done)): \(error)")
             }
             committed.append("\(i.target.display) (\(i.rows) rows)")
+            lastWrites.append((i.target.display, i.rows))
         }
         let verb = overwrite ? "written over" : "inserted into"
         return .ok(intos.joined().map { "\($0.rows) rows \(verb) \($0.target.display)" }.joined(separator: "; "))
@@ -370,6 +375,7 @@ public final class Session {
                 write.abort()
                 throw error
             }
+            lastWrites = [(target.display, inserted)]
             return .ok("\(inserted) rows \(overwrite ? "written over the table's" : "inserted")")
         case .insertMulti(let first, let branches, let source, let overwrite):
             return try insertMulti(first: first, branches: branches, source: source, overwrite: overwrite)
