@@ -36,6 +36,15 @@ final class EventStream: BatchStream {
         var key: [Value]
         var itemKeys: [Value] = []
         var itemValues: [Value] = []
+        /// The keys so far once the event is wide, so that a repeated one is found without
+        /// scanning every key (most events have a few items: a scan, and no set, for those).
+        var seen: Set<Value>?
+
+        mutating func isNew(_ key: Value) -> Bool {
+            if seen == nil && itemKeys.count < 8 { return !itemKeys.contains(key) }
+            if seen == nil { seen = Set(itemKeys) }
+            return seen!.insert(key).inserted
+        }
         var writeTime = Int64.min
         var problem: String?
     }
@@ -85,7 +94,7 @@ final class EventStream: BatchStream {
                 if let c = current, c.key != key { emit() }
                 if current == nil { current = Event(key: key) }
                 let itemKey = b.columns[keyCount].value(at: r)
-                if current!.problem == nil, current!.itemKeys.contains(itemKey) {
+                if !current!.isNew(itemKey), current!.problem == nil {
                     current!.problem = "item \(ValueText.render(itemKey)) appears twice in the event"
                 }
                 current!.itemKeys.append(itemKey)

@@ -182,6 +182,12 @@ struct KeyValueFunctionTests {
                 AS t(event_id, k, v, w, p)))
             """)
         #expect(bad == [[.string("e1"), .string("item b: LZ4 value does not decompress")], [.string("e2"), .string("item a appears twice in the event")]], "\(bad)")
+        // A wide event (past the few items scanned for repeats) still finds a repeated key.
+        let wide = try values(s, """
+            SELECT item_count, problem FROM ts_events((SELECT 'e' AS event_id, 'k' || CAST(CASE WHEN i = 11 THEN 2 ELSE i END AS VARCHAR) AS k,
+                unhex('00') AS v, TIMESTAMP '2026-01-01 00:00:00' AS w, CAST(NULL AS VARCHAR) AS p FROM generate_series(0, 11) AS g(i)))
+            """)
+        #expect(wide == [[.int(12), .string("item k2 appears twice in the event")]], "\(wide)")
         #expect(throws: SQLError.self) { try s.execute("SELECT * FROM ts_events((SELECT series, v FROM items))") }
     }
 }
